@@ -1,0 +1,28 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MONTH ?= 2023-09
+
+.PHONY: demo test install sample clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/lovkorning run $(MONTH)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+sample: $(STAMP)
+	$(BIN)/python -m lovkorning.generate $(MONTH) --dir sample_data --brukare 300 --seed 2023
+
+clean:
+	rm -rf out state .pytest_cache

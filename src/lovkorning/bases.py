@@ -1,0 +1,141 @@
+"""The bases a rule can have (contract §2). Each is a pure function of the rule and the context
+returning lines (engine.LINE_COLUMNS); pricing and rounding happen once, in engine.finish."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .config import RuleCfg
+from .engine import Context, basis, matches, with_segment, with_zon
+from .errors import ConfigError
+
+HOUR = 3600
+
+
+def _time_lines(df: pl.DataFrame, paid: str) -> pl.DataFrame:
+    return df.with_columns(
+        pl.col(paid).alias("ersatt_sek"), pl.lit(0, dtype=pl.Int64).alias("antal"),
+        pl.col(paid).alias("_num"), pl.lit(HOUR, dtype=pl.Int64).alias("_den"))
+
+
+@basis("beviljad")
+def beviljad(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
+    """Beviljad tid LOV of matching orders, from verkstalld_fran; one line per order × segment."""
+    o = ctx.order_lines.filter(matches(rule))
+    o = o.select("utforare_id", "brukare_id", "zon", "insats", "bestallning_id",
+                 pl.col("a").alias("fran"), pl.col("b").alias("till"), "beviljad_lov_sek")
+    return _time_lines(o, "beviljad_lov_sek")
+
+
+def visit_time(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
+    """Counted seconds of valid visits whose insats (and staff role) the rule names."""
+    if rule.tid is not None:
+        raise ConfigError(f"Regeln '{rule.name}': 'tid' stöds ännu inte av denna version.")
+    v = ctx.visits.besok_insats.filter(pl.col("giltig") & matches(rule))
+    if rule.roller:
+        v = v.filter(pl.col("roll").is_in(rule.roller))
+    return with_segment(v, ctx.segs)
+
+
+def overtid_seconds(ctx: Context) -> pl.DataFrame:
+    """Approved excess per brukare and utförare, in whole seconds."""
+    o = ctx.overtid.group_by("utforare_id", "brukare_id").agg(pl.col("minuter_milli").sum())
+    return o.with_columns(((pl.col("minuter_milli") * 60 + 500) // 1000).cast(pl.Int64).alias("overtid_sek")).drop(
+        "minuter_milli")
+
+
+def allocate(df: pl.DataFrame, group: list[str], order: list[str], amount: str, cap: str) -> pl.DataFrame:
+    """Pay `amount` in `order` until the group's `cap` is used up: adds `paid`."""
+    df = df.sort(group + order)
+    cum = pl.col(amount).cum_sum().over(group)
+    paid_cum = pl.min_horizontal(cum, pl.col(cap))
+    return df.with_columns((paid_cum - paid_cum.shift(1, fill_value=0).over(group)).clip(lower_bound=0).alias("paid"))
+
+
+def _utford_none(rule: RuleCfg, ctx: Context, v: pl.DataFrame) -> pl.DataFrame:
+    g = v.group_by("utforare_id", "brukare_id", "insats", "seg", *_roll(rule, ctx)).agg(
+        pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"), pl.col("sek").sum())
+    g = with_zon(g, ctx).with_columns(pl.lit(None, dtype=pl.String).alias("bestallning_id"))
+    return _time_lines(g, "sek")
+
+
+def _roll(rule: RuleCfg, ctx: Context) -> list[str]:
+    return ["roll"] if "roll" in ctx.cfg.rates[rule.rate].by else []
+
+
+def match_orders(v: pl.DataFrame, ctx: Context, rule: RuleCfg) -> pl.DataFrame:
+    """Each visit × insats to the order line valid that day (the lowest bestallning_id if several)."""
+    o = ctx.orders.filter(matches(rule) & pl.col("verkstalld_fran").is_not_null()).select(
+        "bestallning_id", "utforare_id", "brukare_id", "insats",
+        pl.max_horizontal("giltig_fran", "verkstalld_fran").alias("o_fran"), pl.col("giltig_till").alias("o_till"))
+    j = v.join(o, on=["utforare_id", "brukare_id", "insats"]).filter(
+        (pl.col("datum") >= pl.col("o_fran")) & (pl.col("o_till").is_null() | (pl.col("datum") <= pl.col("o_till"))))
+    return j.sort("bestallning_id").unique(["besok_id", "insats"], keep="first", maintain_order=True)
+
+
+def _utford_order(rule: RuleCfg, ctx: Context, v: pl.DataFrame) -> pl.DataFrame:
+    used = match_orders(v, ctx, rule).group_by("bestallning_id", "seg").agg(pl.col("sek").sum().alias("utford"))
+    lines = ctx.order_lines.filter(matches(rule)).join(used, on=["bestallning_id", "seg"], how="left").with_columns(
+        pl.col("utford").fill_null(0))
+    per_order = lines.group_by("bestallning_id", "utforare_id", "brukare_id").agg(
+        pl.col("utford").sum().alias("u"), pl.col("beviljad_lov_sek").sum().alias("lov"))
+    per_order = per_order.with_columns((pl.col("u") - pl.col("lov")).clip(lower_bound=0).alias("excess"))
+    per_order = per_order.join(overtid_seconds(ctx), on=["utforare_id", "brukare_id"], how="left").with_columns(
+        pl.col("overtid_sek").fill_null(0))
+    extra = allocate(per_order, ["utforare_id", "brukare_id"], ["bestallning_id"], "excess", "overtid_sek")
+    caps = extra.select("bestallning_id", (pl.col("lov") + pl.col("paid")).alias("cap"))
+    paid = allocate(lines.join(caps, on="bestallning_id"), ["bestallning_id"], ["seg"], "utford", "cap")
+    paid = paid.filter(pl.col("paid") > 0).select(
+        "utforare_id", "brukare_id", "zon", "insats", "bestallning_id", pl.col("a").alias("fran"),
+        pl.col("b").alias("till"), "paid")
+    return _time_lines(paid, "paid")
+
+
+def _utford_brukare(rule: RuleCfg, ctx: Context, v: pl.DataFrame) -> pl.DataFrame:
+    g = v.group_by("utforare_id", "brukare_id", "insats", "seg", *_roll(rule, ctx)).agg(
+        pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"), pl.col("sek").sum())
+    lov = ctx.order_lines.filter(matches(rule)).group_by("utforare_id", "brukare_id").agg(
+        pl.col("beviljad_lov_sek").sum().alias("lov"))
+    caps = lov.join(overtid_seconds(ctx), on=["utforare_id", "brukare_id"], how="full", coalesce=True).select(
+        "utforare_id", "brukare_id", (pl.col("lov").fill_null(0) + pl.col("overtid_sek").fill_null(0)).alias("cap"))
+    g = g.join(caps, on=["utforare_id", "brukare_id"], how="left").with_columns(pl.col("cap").fill_null(0))
+    paid = allocate(g, ["utforare_id", "brukare_id"], ["seg", "insats", *_roll(rule, ctx)], "sek", "cap")
+    paid = with_zon(paid.filter(pl.col("paid") > 0), ctx).with_columns(pl.lit(None, dtype=pl.String).alias("bestallning_id"))
+    return _time_lines(paid, "paid")
+
+
+@basis("utford")
+def utford(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
+    """Utförd tid of valid visits; capped at beviljad per order or per brukare unless cap none."""
+    v = visit_time(rule, ctx)
+    return {"none": _utford_none, "order": _utford_order, "brukare": _utford_brukare}[rule.cap](rule, ctx, v)
+
+
+def plan_status(plans: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Each approved plan with `status`: ersatt (paid now), redan (not the first), tidigare/senare
+    (the first falls in another month), utan-bestallning (no order at the utförare this month)."""
+    p = plans.sort("godkand", "_rad").with_columns((pl.int_range(pl.len()).over("brukare_id", "utforare_id") == 0).alias("forsta"))
+    active = ctx.order_lines.select("utforare_id", "brukare_id").unique().with_columns(pl.lit(True).alias("aktiv"))
+    p = p.join(active, on=["utforare_id", "brukare_id"], how="left").with_columns(pl.col("aktiv").fill_null(False))
+    period = ctx.period
+    status = (pl.when(~pl.col("forsta")).then(pl.lit("redan"))
+              .when(pl.col("godkand") < period.start).then(pl.lit("tidigare"))
+              .when(pl.col("godkand") > period.end).then(pl.lit("senare"))
+              .when(~pl.col("aktiv")).then(pl.lit("utan-bestallning"))
+              .otherwise(pl.lit("ersatt")))
+    return p.with_columns(status.alias("status"))
+
+
+@basis("genomforandeplan")
+def genomforandeplan(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
+    """`hours` × rate once per brukare and utförare, for the first approved plan."""
+    seconds = rule.hours * HOUR
+    if seconds != int(seconds):
+        raise ConfigError(f"Regeln '{rule.name}': 'hours' måste motsvara hela sekunder.")
+    p = plan_status(ctx.plans, ctx).filter(pl.col("status") == "ersatt")
+    p = with_zon(p.select("utforare_id", "brukare_id", "godkand"), ctx).select(
+        "utforare_id", "brukare_id", "zon", pl.lit("Genomförandeplan").alias("insats"),
+        pl.lit(None, dtype=pl.String).alias("bestallning_id"), pl.col("godkand").alias("fran"),
+        pl.col("godkand").alias("till"), pl.lit(int(seconds), dtype=pl.Int64).alias("s"))
+    return _time_lines(p, "s")
+

@@ -1,0 +1,139 @@
+"""The command line: parses options, calls the library, turns errors into Swedish messages and
+the contract's exit codes (0 done, 1 input/config errors, 2 usage, 3 refused)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from . import __version__
+from .config import config_path, load
+from .errors import EXIT_INPUT, LovError
+from .money import format_kronor
+from .period import Period
+from . import report
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  help="LOV-körningen för hemtjänst: validerar, avräknar och skriver betalfil.")
+
+ConfigOpt = typer.Option(None, "--config", "-c", help="Konfigurationsfil (annars $LOVKORNING_CONFIG, annars ./lovkorning.yaml).")
+
+
+def _period(month: str) -> Period:
+    try:
+        return Period.parse(month)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _fail(exc: LovError) -> None:
+    err = report.console(stderr=True)
+    for f in exc.fel[:50]:
+        err.print(f"FEL: {f}")
+    if len(exc.fel) > 50:
+        err.print(f"… och {len(exc.fel) - 50} fel till.")
+    raise typer.Exit(exc.exit_code)
+
+
+@app.command()
+def run(month: str = typer.Argument(..., help="Månaden som avräknas, ÅÅÅÅ-MM."),
+        config: Optional[Path] = ConfigOpt,
+        dry_run: bool = typer.Option(False, "--dry-run", help="Avräkna och visa vad som skulle betalas; skriv inget."),
+        datum: Optional[str] = typer.Option(None, "--datum", help="Körningens datum (ÅÅÅÅ-MM-DD), för test; annars idag.")) -> None:
+    """Validera och avräkna månaden, skriv betalfil, avräkningar, sammanställning och manifest."""
+    from .pipeline import count_visits, rows_read, settle_month, write_outputs
+
+    period = _period(month)
+    today = date.fromisoformat(datum) if datum else date.today()
+    out = report.console()
+    try:
+        cfg = load(config_path(config, dict(os.environ)))
+        settled = settle_month(cfg, period, today)
+        written = None if dry_run else write_outputs(cfg, settled)
+    except LovError as exc:
+        _fail(exc)
+    avr = settled.avr
+    out.print(f"lovkorning {__version__}: {avr.kommun.namn}, månad {period.label} ({avr.run.status}, körnings-id {avr.run.run_id})")
+    out.print(report.rows_table(rows_read(settled.indata)))
+    v = count_visits(settled.visits)
+    out.print(f"Besök: {v['besok']} ({v['giltiga']} räknade), avböjda besök: {v['avbojda']}")
+    out.print(f"Avvikelser: {settled.avr.avvikelser.height}")
+    out.print(report.findings_table(avr.avvikelser))
+    out.print(report.payees_table(avr.utforare, avr.totals))
+    private = sum(o for *_, o in avr.private_payees())
+    out.print(f"Att betala till privata utförare: {format_kronor(private)} kr, betalningsdag {avr.run.betalningsdag}")
+    if written:
+        out.print(f"Utdata: {written.out_dir}")
+        out.print(f"Betalfil: {written.payment_path}")
+    else:
+        out.print("Provkörning (--dry-run): inga filer skrevs.")
+
+
+@app.command()
+def validate(month: str = typer.Argument(..., help="Månaden som valideras, ÅÅÅÅ-MM."),
+             config: Optional[Path] = ConfigOpt) -> None:
+    """Läs och validera månadens indata; visa avvikelserna. Skriver inget."""
+    from .pipeline import count_visits, rows_read, settle_month
+
+    period = _period(month)
+    out = report.console()
+    try:
+        cfg = load(config_path(config, dict(os.environ)))
+        settled = settle_month(cfg, period, date.today())
+    except LovError as exc:
+        _fail(exc)
+    out.print(report.rows_table(rows_read(settled.indata)))
+    v = count_visits(settled.visits)
+    out.print(f"Besök: {v['besok']} ({v['giltiga']} räknade), avböjda besök: {v['avbojda']}")
+    out.print(report.findings_table(settled.avr.avvikelser))
+    errors = settled.avr.avvikelser.filter(settled.avr.avvikelser["allvarlighet"] == "fel")
+    for r in errors.head(50).iter_rows(named=True):
+        out.print(f"FEL {r['fil']}, rad {r['rad']}, kolumn '{r['kolumn'] or '—'}': {r['meddelande']}")
+
+
+@app.command("check-config")
+def check_config(path: Optional[Path] = typer.Argument(None, help="Konfigurationsfil (annars som för run)."),
+                 month: Optional[str] = typer.Option(None, "--manad", help="Visa rater för denna månad (ÅÅÅÅ-MM).")) -> None:
+    """Läs in och förklara en konfiguration; avslutar med fel om något är fel."""
+    from .schedule import payment_date, run_day
+
+    try:
+        cfg = load(config_path(path, dict(os.environ)))
+    except LovError as exc:
+        _fail(exc)
+    period = _period(month) if month else Period(date.today().year, date.today().month).previous()
+    c = cfg.cfg
+    out = report.console()
+    out.print(f"Konfiguration {cfg.path} (sha256 {cfg.sha256[:12]}) är giltig.")
+    out.print(f"Kommun: {c.kommun.namn}, bankgiro {c.kommun.bankgiro}; betalformat {c.payment_format}")
+    out.print(f"Månad {period.label}: körs {run_day(period, c.schedule.run_workday)} "
+              f"({c.schedule.run_workday}:e arbetsdagen), betalas {payment_date(period, cfg.payment_rule(), c.schedule.run_workday)}")
+    out.print(f"Besök: minst {c.visits.min_minutes} min, högst {c.visits.max_minutes} min, tagg: {c.visits.require_tag}")
+    out.print(report.rules_table(cfg))
+    out.print(report.rates_table(cfg, period))
+    for s in c.supplements:
+        out.print(f"Tillägg '{s.name}': " + (f"{s.percent} % för zon {', '.join(s.zon or ['alla'])}" if s.percent is not None
+                                           else f"{s.per_utford_timme} kr per utförd timme") + (f", flagga {s.flagga}" if s.flagga else ""))
+    for d in c.deductions:
+        out.print(f"Avdrag '{d.name}': {d.percent} % för utförare med flaggan {d.flagga}")
+    out.print(f"Momskompensation: {c.momskompensation.percent} % (privata utförare)")
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # never a traceback: it could carry a personnummer
+        if os.environ.get("LOVKORNING_DEBUG"):
+            raise
+        print(f"Internt fel ({type(exc).__name__}). Inget betalades. Kör med LOVKORNING_DEBUG=1 för detaljer.",
+              file=sys.stderr)
+        sys.exit(EXIT_INPUT)

@@ -1,0 +1,380 @@
+"""Config v1 (contract §2): loaded strictly from YAML into pydantic models.
+
+Strict means: YAML 1.2 (`no` stays a string), duplicate keys are errors, unknown keys are errors,
+dates are parsed by us (not by the YAML library) so a bad date names its line. Every error
+carries file:line. Paths are relative to the file that names them. An `extends: other.yaml`
+key (an extension of the contract) loads another config first; each top-level key of the
+extending file replaces that key of the base as a whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+
+from . import ids
+from .errors import ConfigError, Fel, Plats
+from .schedule import PaymentRule
+
+INPUT_FILES = ("utforare", "bestallningar", "uppehall", "taggningar", "genomforandeplaner", "overtid")
+BASES = ("beviljad", "utford", "schablon", "besok", "manad", "start", "genomforandeplan", "none")
+RATE_DIMENSIONS = ("zon", "regi", "roll")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KommunCfg(Strict):
+    namn: str
+    bankgiro: str
+
+    @field_validator("bankgiro", mode="before")
+    @classmethod
+    def _bankgiro(cls, v: Any) -> str:
+        digits = ids.normalize_bankgiro(str(v))
+        if digits is None:
+            raise ValueError(f"'{v}' är inget giltigt bankgironummer (kontrollsiffran stämmer inte)")
+        return digits
+
+
+class InputsCfg(Strict):
+    dir: str
+    utforare: str | None = None
+    bestallningar: str | None = None
+    uppehall: str | None = None
+    taggningar: str | None = None
+    genomforandeplaner: str | None = None
+    overtid: str | None = None
+    columns: dict[str, dict[str, str]] = Field(default_factory=dict)
+    values: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
+
+    @field_validator("columns", "values")
+    @classmethod
+    def _known_files(cls, v: dict) -> dict:
+        unknown = sorted(set(v) - set(INPUT_FILES))
+        if unknown:
+            raise ValueError(f"okänd indatafil {unknown}; tillåtna: {', '.join(INPUT_FILES)}")
+        return v
+
+
+class DirCfg(Strict):
+    dir: str
+
+
+class PaymentCfg(Strict):
+    day: int | None = Field(default=None, ge=1, le=31)
+    days_after_run: int | None = Field(default=None, ge=0, le=60)
+    roll: Literal["preceding", "following"] = "preceding"
+
+    @model_validator(mode="after")
+    def _one(self) -> "PaymentCfg":
+        if (self.day is None) == (self.days_after_run is None):
+            raise ValueError("ange exakt en av 'day' och 'days_after_run'")
+        return self
+
+
+class ScheduleCfg(Strict):
+    run_workday: int = Field(default=6, ge=1, le=20)
+    payment: PaymentCfg = PaymentCfg(day=15)
+
+
+class VisitsCfg(Strict):
+    min_minutes: int = Field(default=1, ge=0)
+    max_minutes: int = Field(default=480, ge=1)
+    require_tag: Literal["one", "both", "none"] = "one"
+    window: tuple[str, str] | None = None
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, v: tuple[str, str] | None) -> tuple[str, str] | None:
+        if v is not None:
+            for t in v:
+                parse_clock(t)
+        return v
+
+
+class RuleCfg(Strict):
+    name: str
+    basis: str
+    insatser: list[str] | None = None
+    rate: str | None = None
+    cap: Literal["none", "order", "brukare"] | None = None
+    hours: Decimal | None = Field(default=None, ge=0)
+    schablon: dict[str, Decimal] | None = None
+    roller: list[str] | None = None
+    tid: tuple[str, str] | None = None
+    uppehall_percent: dict[str, list[Decimal]] | None = None
+    avbojt_percent: dict[str, Decimal] | None = None
+
+    @field_validator("basis")
+    @classmethod
+    def _basis(cls, v: str) -> str:
+        if v not in BASES:
+            raise ValueError(f"okänd basis '{v}'; tillåtna: {', '.join(BASES)}")
+        return v
+
+    @field_validator("tid")
+    @classmethod
+    def _tid(cls, v: tuple[str, str] | None) -> tuple[str, str] | None:
+        if v is not None:
+            for t in v:
+                parse_clock(t)
+        return v
+
+
+class SupplementCfg(Strict):
+    name: str
+    zon: list[str] | None = None
+    flagga: str | None = None
+    percent: Decimal | None = None
+    per_utford_timme: Decimal | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "SupplementCfg":
+        if (self.percent is None) == (self.per_utford_timme is None):
+            raise ValueError("ange exakt en av 'percent' och 'per_utford_timme'")
+        return self
+
+
+class DeductionCfg(Strict):
+    name: str
+    flagga: str
+    percent: Decimal = Field(ge=0, le=100)
+
+
+class MomsCfg(Strict):
+    percent: Decimal = Field(default=Decimal(0), ge=0, le=100)
+
+
+class Config(Strict):
+    version: Literal[1]
+    kommun: KommunCfg
+    inputs: InputsCfg
+    output: DirCfg
+    state: DirCfg | None = None
+    schedule: ScheduleCfg = ScheduleCfg()
+    payment_format: Literal["bankgirot-lb", "pain.001"] = "bankgirot-lb"
+    visits: VisitsCfg = VisitsCfg()
+    rates: dict[str, Any] = Field(default_factory=dict)
+    rules: list[RuleCfg]
+    supplements: list[SupplementCfg] = Field(default_factory=list)
+    deductions: list[DeductionCfg] = Field(default_factory=list)
+    momskompensation: MomsCfg = MomsCfg()
+    default_zon: str = "tätort"
+
+
+class LoadedConfig:
+    """A validated config with its origin: where it came from, its hash, resolved paths."""
+
+    def __init__(self, cfg: Config, path: Path, sha256: str, rates: "RateBook"):
+        self.cfg = cfg
+        self.path = path
+        self.sha256 = sha256
+        self.rates = rates
+
+    def input_dir(self, month: str) -> Path:
+        return Path(self.cfg.inputs.dir.replace("{month}", month))
+
+    def input_path(self, name: str, month: str) -> Path | None:
+        explicit = getattr(self.cfg.inputs, name)
+        return Path(explicit.replace("{month}", month)) if explicit else None
+
+    def output_dir(self, month: str) -> Path:
+        return Path(self.cfg.output.dir.replace("{month}", month))
+
+    def state_dir(self) -> Path:
+        return Path(self.cfg.state.dir) if self.cfg.state else self.path.parent / "state"
+
+    def payment_rule(self) -> PaymentRule:
+        p = self.cfg.schedule.payment
+        return PaymentRule(day=p.day, days_after_run=p.days_after_run, roll=p.roll)
+
+
+def parse_clock(text: str) -> int:
+    """'07:00' -> seconds after midnight; '24:00' allowed as the end of the day."""
+    try:
+        hh, mm = str(text).split(":")
+        h, m = int(hh), int(mm)
+    except ValueError:
+        raise ValueError(f"'{text}' är ingen klockslag (TT:MM)") from None
+    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
+        raise ValueError(f"'{text}' är ingen klockslag (TT:MM)")
+    return h * 3600 + m * 60
+
+
+def parse_date(text: Any) -> date:
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        raise ValueError(f"'{text}' är inget giltigt datum (ÅÅÅÅ-MM-DD)") from None
+
+
+# ---------------------------------------------------------------- loading
+
+PATH_KEYS = {"inputs": ("dir",) + INPUT_FILES, "output": ("dir",), "state": ("dir",)}
+
+
+def _yaml() -> YAML:
+    y = YAML(typ="rt")
+    y.allow_duplicate_keys = False
+    # Keep dates as text: we parse them ourselves so a bad date names its line.
+    y.constructor.add_constructor("tag:yaml.org,2002:timestamp", lambda self, node: self.construct_scalar(node))
+    return y
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(Fel("Konfigurationsfilen finns inte.", Plats(str(path)))) from None
+    except UnicodeDecodeError:
+        raise ConfigError(Fel("Konfigurationsfilen är inte UTF-8.", Plats(str(path)))) from None
+    try:
+        data = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        what = "dubblerad nyckel" if "duplicate key" in str(exc.problem) else "ogiltig YAML"
+        raise ConfigError(Fel(f"{what}: {exc.problem}", Plats(str(path), line))) from None
+    if not isinstance(data, dict):
+        raise ConfigError(Fel("Konfigurationen måste vara en YAML-mappning.", Plats(str(path), 1)))
+    return data
+
+
+def _absolutize(data: dict, base: Path) -> None:
+    for section, keys in PATH_KEYS.items():
+        block = data.get(section)
+        if isinstance(block, dict):
+            for key in keys:
+                if isinstance(block.get(key), str):
+                    block[key] = str((base / block[key]).resolve()) if not Path(block[key]).is_absolute() else block[key]
+
+
+def _load_tree(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, dict[str, Path], list[bytes]]:
+    """Raw data, which file each top-level key came from, and the bytes of every file read."""
+    path = path.resolve()
+    if path in seen:
+        raise ConfigError(Fel("'extends' bildar en cirkel.", Plats(str(path))))
+    data = _read_yaml(path)
+    _absolutize(data, path.parent)
+    raw = [path.read_bytes()]
+    origin = {k: path for k in data}
+    parent = data.pop("extends", None)
+    origin.pop("extends", None)
+    if parent is None:
+        return data, origin, raw
+    base, base_origin, base_raw = _load_tree(path.parent / str(parent), seen + (path,))
+    base.update(data)
+    base_origin.update(origin)
+    return base, base_origin, base_raw + raw
+
+
+def _line_of(data: Any, loc: tuple) -> int | None:
+    node, line = data, None
+    for key in loc:
+        try:
+            if isinstance(node, dict) and key in node:
+                line = node.lc.key(key)[0] + 1 if hasattr(node, "lc") else line
+                node = node[key]
+            elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+                line = node.lc.item(key)[0] + 1 if hasattr(node, "lc") else line
+                node = node[key]
+            else:
+                break
+        except (KeyError, TypeError, AttributeError):
+            break
+    return line
+
+
+def _validation_errors(exc: ValidationError, data: dict, origin: dict[str, Path]) -> list[Fel]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        where = ".".join(str(p) for p in loc)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            msg = f"okänd nyckel '{where}'"
+        elif kind == "missing":
+            msg = f"nyckeln '{where}' saknas"
+        else:
+            text = err["msg"].removeprefix("Value error, ")
+            msg = f"'{where}': {text}"
+        fil = origin.get(str(loc[0])) if loc else None
+        out.append(Fel(msg, Plats(str(fil or next(iter(origin.values()), "")), _line_of(data, loc))))
+    return out
+
+
+def load(path: Path) -> LoadedConfig:
+    """Load and validate a config; raise ConfigError with every problem found."""
+    from .rates import compile_rates
+
+    data, origin, raw = _load_tree(Path(path))
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_validation_errors(exc, data, origin)) from None
+    rates = compile_rates(data.get("rates") or {}, origin.get("rates", Path(path)))
+    _check_references(cfg, rates, data, origin)
+    digest = hashlib.sha256(b"\0".join(raw)).hexdigest()
+    return LoadedConfig(cfg, Path(path).resolve(), digest, rates)
+
+
+def _check_references(cfg: Config, rates: "RateBook", data: dict, origin: dict[str, Path]) -> None:
+    errors: list[Fel] = []
+    for i, rule in enumerate(cfg.rules):
+        where = Plats(str(origin.get("rules")), _line_of(data, ("rules", i)))
+        for problem in rule_problems(rule, rates):
+            errors.append(Fel(f"regel '{rule.name}': {problem}", where))
+    names = [r.name for r in cfg.rules]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        errors.append(Fel(f"regelnamnet '{name}' används flera gånger", Plats(str(origin.get("rules")))))
+    if errors:
+        raise ConfigError(errors)
+
+
+REQUIRES_RATE = {"beviljad", "utford", "schablon", "besok", "manad", "start", "genomforandeplan"}
+REQUIRES_INSATSER = {"beviljad", "utford", "schablon", "manad", "none"}
+
+
+def rule_problems(rule: RuleCfg, rates: "RateBook") -> list[str]:
+    """What is wrong with one rule, given the rates: empty when it is usable."""
+    p: list[str] = []
+    b = rule.basis
+    if b in REQUIRES_RATE and not rule.rate:
+        p.append(f"basis '{b}' kräver 'rate'")
+    if rule.rate and rule.rate not in rates.rates:
+        p.append(f"okänd rate '{rule.rate}'; definierade: {', '.join(sorted(rates.rates)) or 'inga'}")
+    if b in REQUIRES_INSATSER and not rule.insatser:
+        p.append(f"basis '{b}' kräver 'insatser'")
+    if b == "utford" and rule.cap is None:
+        p.append("basis 'utford' kräver 'cap' (none, order eller brukare)")
+    if b != "utford" and rule.cap is not None:
+        p.append("'cap' gäller bara basis 'utford'")
+    if b == "genomforandeplan" and rule.hours is None:
+        p.append("basis 'genomforandeplan' kräver 'hours'")
+    if b == "schablon" and not rule.schablon:
+        p.append("basis 'schablon' kräver 'schablon' (minuter per insats)")
+    if rule.uppehall_percent is not None and b != "beviljad":
+        p.append("'uppehall_percent' gäller bara basis 'beviljad'")
+    if rule.avbojt_percent is not None and b not in ("schablon", "besok"):
+        p.append("'avbojt_percent' gäller bara basis 'schablon' och 'besok'")
+    return p
+
+
+def config_path(cli_value: Path | None, env: dict[str, str]) -> Path:
+    """--config, else $LOVKORNING_CONFIG, else ./lovkorning.yaml (contract §2)."""
+    if cli_value is not None:
+        return cli_value
+    if env.get("LOVKORNING_CONFIG"):
+        return Path(env["LOVKORNING_CONFIG"])
+    return Path("lovkorning.yaml")
+
+
+from .rates import RateBook  # noqa: E402  (type used in annotations above)

@@ -1,0 +1,123 @@
+"""The model engine: every rule of the config, applied by its basis, gives money lines.
+
+A basis is a small pure function `(rule, ctx) -> lines` registered by name in `BASES`
+(bases.py). Lines carry `_num`/`_den` so one step prices them all:
+belopp = round_half_up(_num × sats_ore, _den) — seconds/3600 for time, count/1 for fees,
+active days/month days for monthly fees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import polars as pl
+
+from .config import LoadedConfig, RuleCfg
+from .errors import ConfigError, Fel, Plats
+from .money import expr_div_round
+from .period import Period
+from .rates import Rate
+from .result import RADER_SCHEMA
+from .visits import Visits
+
+
+@dataclass
+class Context:
+    period: Period
+    cfg: LoadedConfig
+    utforare: pl.DataFrame
+    orders: pl.DataFrame        # typed bestallningar
+    order_lines: pl.DataFrame   # beviljad.beviljad_lines: order line × rate segment
+    visits: Visits
+    uppehall: pl.DataFrame
+    plans: pl.DataFrame
+    overtid: pl.DataFrame
+    zon: pl.DataFrame           # utforare_id, brukare_id, zon (the brukare's zon at the utförare)
+    segs: pl.DataFrame          # seg, seg_fran, seg_till
+
+
+Basis = Callable[[RuleCfg, Context], pl.DataFrame]
+BASES: dict[str, Basis] = {}
+
+LINE_COLUMNS = ["utforare_id", "brukare_id", "zon", "insats", "bestallning_id", "fran", "till",
+                "ersatt_sek", "antal", "_num", "_den"]
+
+
+def basis(name: str) -> Callable[[Basis], Basis]:
+    def register(fn: Basis) -> Basis:
+        BASES[name] = fn
+        return fn
+    return register
+
+
+def empty_lines() -> pl.DataFrame:
+    schema = {**{k: RADER_SCHEMA[k] for k in LINE_COLUMNS if k in RADER_SCHEMA}, "_num": pl.Int64, "_den": pl.Int64}
+    return pl.DataFrame(schema=schema).select(LINE_COLUMNS)
+
+
+def with_segment(df: pl.DataFrame, segs: pl.DataFrame, date_col: str = "datum") -> pl.DataFrame:
+    """Attach the rate segment a date falls in."""
+    return df.sort(date_col).join_asof(segs.sort("seg_fran"), left_on=date_col, right_on="seg_fran")
+
+
+def with_zon(df: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    z = df.join(ctx.zon, on=["utforare_id", "brukare_id"], how="left")
+    return z.with_columns(pl.col("zon").fill_null(ctx.cfg.cfg.default_zon))
+
+
+def matches(rule: RuleCfg, insats: str = "insats") -> pl.Expr:
+    return pl.col(insats).is_in(rule.insatser) if rule.insatser else pl.lit(True)
+
+
+def price(lines: pl.DataFrame, rule: RuleCfg, ctx: Context) -> pl.DataFrame:
+    """sats_ore for each line from the rule's rate in force on the line's first day."""
+    rate: Rate = ctx.cfg.rates[rule.rate]
+    keyed = lines.with_row_index("_i").join(ctx.utforare.select("utforare_id", "regi"), on="utforare_id", how="left")
+    if "roll" not in keyed.columns:
+        keyed = keyed.with_columns(pl.lit(None, dtype=pl.String).alias("roll"))
+    table = rate.frame(ctx.period.start, ctx.period.end)
+    dims = list(rate.by)
+    joined = keyed.join(table, on=dims, how="left") if dims else keyed.join(table, how="cross")
+    hit = joined.filter(pl.col("fran").is_between("r_fran", "r_till") & pl.col("ore").is_not_null())
+    missing = keyed.join(hit.select("_i"), on="_i", how="anti")
+    if missing.height:
+        raise ConfigError(_missing_rate(rule, rate, missing, ctx))
+    return hit.sort("_i").drop("_i", "regi", "r_fran", "r_till").rename({"ore": "sats_ore"})
+
+
+def _missing_rate(rule: RuleCfg, rate: Rate, missing: pl.DataFrame, ctx: Context) -> list[Fel]:
+    keys = missing.select([*rate.by, "fran"]).unique().sort("fran").head(5)
+    out = []
+    for row in keys.iter_rows(named=True):
+        key = ", ".join(f"{d}={row[d]}" for d in rate.by)
+        out.append(Fel(f"Regeln '{rule.name}': raten '{rule.rate}' har inget värde {('för ' + key + ' ') if key else ''}"
+                       f"den {row['fran']}.", Plats(str(ctx.cfg.path))))
+    return out
+
+
+def finish(lines: pl.DataFrame, rule: RuleCfg) -> pl.DataFrame:
+    amount = expr_div_round(pl.col("_num") * pl.col("sats_ore"), pl.col("_den"))
+    return lines.with_columns(
+        amount.alias("belopp_ore"), pl.lit(0, dtype=pl.Int64).alias("tillagg_ore"),
+        pl.lit(rule.name).alias("regel"), pl.lit(rule.basis).alias("basis"),
+    ).select(list(RADER_SCHEMA))
+
+
+def apply_rules(ctx: Context) -> pl.DataFrame:
+    """Every rule's money lines, in rule order, sorted within a rule."""
+    from . import bases  # noqa: F401  (registers the bases)
+
+    out = []
+    for rule in ctx.cfg.cfg.rules:
+        if rule.basis == "none":
+            continue
+        if rule.basis not in BASES:
+            raise ConfigError(Fel(f"Regeln '{rule.name}': basis '{rule.basis}' stöds ännu inte av denna version.",
+                                  Plats(str(ctx.cfg.path))))
+        lines = BASES[rule.basis](rule, ctx).select(LINE_COLUMNS)
+        if lines.height:
+            out.append(finish(price(lines, rule, ctx), rule).sort("utforare_id", "brukare_id", "insats", "fran", "bestallning_id"))
+    if not out:
+        return pl.DataFrame(schema=RADER_SCHEMA)
+    return pl.concat(out, how="vertical")

@@ -1,0 +1,124 @@
+"""The month's inputs: every file read, typed and checked across files.
+
+The utförare register must be clean (it says who is paid where): any error in it stops the run.
+In the other files a bad row is rejected with a finding and the run goes on, so one typo does
+not hold up every provider's payment; the rejected rows are listed in avvikelser.csv.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from . import avvikelser as av
+from .config import INPUT_FILES, LoadedConfig
+from .errors import Fel, InputError, Plats
+from .parse import SPECS, _add_absent, parse_frame, required_columns
+from .period import Period
+from .readers import Source, locate, read_table, require_columns
+
+REQUIRED_FILES = ("utforare", "bestallningar", "taggningar")
+
+
+@dataclass
+class Indata:
+    frames: dict[str, pl.DataFrame]
+    avvikelser: pl.DataFrame
+    sources: list[Source] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> pl.DataFrame:
+        frames = self.__dict__.get("frames", {})
+        if name in frames:
+            return frames[name]
+        raise AttributeError(name)
+
+
+def empty_frame(name: str) -> pl.DataFrame:
+    base = pl.DataFrame(schema={"_fil": pl.String, "_rad": pl.Int64})
+    minutes = {c.name: f"{c.name}_milli" for c in SPECS[name] if c.kind == "minutes"}
+    return _add_absent(name, base, []).rename(minutes)
+
+
+def read_one(cfg: LoadedConfig, period: Period, name: str) -> tuple[pl.DataFrame, pl.DataFrame, Source | None]:
+    path = locate(cfg.input_dir(period.label), name, cfg.input_path(name, period.label))
+    if path is None:
+        if name in REQUIRED_FILES:
+            where = cfg.input_path(name, period.label) or cfg.input_dir(period.label) / f"{name}.csv"
+            raise InputError(Fel(f"Indatafilen '{name}' saknas (csv eller xlsx).", Plats(str(where))))
+        return empty_frame(name), av.empty(), None
+    raw, source = read_table(path, name, cfg.cfg.inputs.columns.get(name, {}))
+    require_columns(raw, required_columns(name), path.name)
+    typed, findings = parse_frame(name, raw, period.end, cfg.cfg.inputs.values.get(name))
+    if name == "bestallningar" and "verkstalld_fran" not in raw.columns:
+        typed = typed.with_columns(pl.col("giltig_fran").alias("verkstalld_fran"))   # no such column: verkställd as granted
+    return typed, findings, source
+
+
+def read_month(cfg: LoadedConfig, period: Period) -> Indata:
+    frames, findings, sources = {}, [], []
+    for name in INPUT_FILES:
+        df, f, src = read_one(cfg, period, name)
+        frames[name] = df
+        findings.append(f)
+        if src:
+            sources.append(src)
+    check_register(frames["utforare"], findings[0])
+    frames, extra = reject_unknown_utforare(frames)
+    frames["bestallningar"], dup = reject_duplicate_ids(frames["bestallningar"], "bestallning_id")
+    frames, spans = reject_bad_intervals(frames)
+    return Indata(frames, av.concat(findings[1:] + [extra, dup, spans]), sources)
+
+
+def check_register(utforare: pl.DataFrame, findings: pl.DataFrame) -> None:
+    """Errors in the register stop the run: it decides who is paid, and where."""
+    errors = [Fel(r["meddelande"], Plats(r["fil"], r["rad"], r["kolumn"]))
+              for r in findings.filter(pl.col("allvarlighet") == "fel").iter_rows(named=True)]
+    dups = utforare.filter(pl.col("utforare_id").is_duplicated())
+    errors += [Fel(f"Utförare '{r['utforare_id']}' förekommer flera gånger.", Plats(r["_fil"], r["_rad"], "utforare_id"))
+               for r in dups.iter_rows(named=True)]
+    nopay = utforare.filter((pl.col("regi") == "privat") & pl.col("bankgiro").is_null())
+    errors += [Fel(f"Privat utförare '{r['utforare_id']}' saknar bankgironummer.", Plats(r["_fil"], r["_rad"], "bankgiro"))
+               for r in nopay.iter_rows(named=True)]
+    if errors:
+        raise InputError(errors)
+
+
+def reject_unknown_utforare(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    known = frames["utforare"]["utforare_id"].to_list()
+    out, findings = dict(frames), []
+    for name in INPUT_FILES[1:]:
+        df = frames[name]
+        unknown = df.filter(pl.col("utforare_id").is_not_null() & ~pl.col("utforare_id").is_in(known))
+        if unknown.height:
+            findings.append(av.from_rows("okand-utforare", unknown,
+                                         pl.format("Utförare '{}' finns inte i utförarregistret.", pl.col("utforare_id")),
+                                         "utforare_id"))
+            out[name] = df.filter(pl.col("utforare_id").is_null() | pl.col("utforare_id").is_in(known))
+    return out, av.concat(findings)
+
+
+def reject_duplicate_ids(df: pl.DataFrame, key: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Keep the first row of each id; later rows with the same id are rejected."""
+    later = pl.int_range(pl.len()).over(key) > 0
+    dup = df.sort("_rad").filter(later)
+    if dup.is_empty():
+        return df, av.empty()
+    f = av.from_rows("dubbel-rad", dup, pl.format("'{}' förekommer redan på en tidigare rad; raden avvisas.", pl.col(key)), key)
+    return df.sort("_rad").filter(~later), f
+
+
+def reject_bad_intervals(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    out, findings = dict(frames), []
+    for name, a, b in (("bestallningar", "giltig_fran", "giltig_till"), ("uppehall", "fran", "till")):
+        df = frames[name]
+        bad = pl.col(b).is_not_null() & (pl.col(b) < pl.col(a))
+        hit = df.filter(bad)
+        if hit.height:
+            findings.append(av.from_rows("ogiltigt-intervall", hit, f"'{b}' ligger före '{a}'; raden avvisas.", b))
+            out[name] = df.filter(~bad)
+    return out, av.concat(findings)
+
+
+__all__ = ["Indata", "read_month", "SPECS", "Path"]

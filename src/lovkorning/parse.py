@@ -1,0 +1,228 @@
+"""Typing the string frames: one column spec per contract column, parsed columnar.
+
+A value that does not parse becomes a finding (file, row, column, code) and its row is rejected;
+nothing is dropped silently. Personnummer are checked once per distinct value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from . import avvikelser as av
+from . import ids
+
+TZ = "Europe/Stockholm"
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    kind: str                    # str pnr bankgiro orgnr date datetime minutes int enum bool list
+    required: bool = False
+    allowed: tuple[str, ...] = ()
+
+
+SPECS: dict[str, list[Col]] = {
+    "utforare": [
+        Col("utforare_id", "str", True), Col("namn", "str", True),
+        Col("regi", "enum", True, ("privat", "egen")), Col("orgnr", "orgnr"),
+        Col("bankgiro", "bankgiro"), Col("flaggor", "list"),
+    ],
+    "bestallningar": [
+        Col("bestallning_id", "str", True), Col("brukare_id", "pnr", True),
+        Col("utforare_id", "str", True), Col("insats", "str", True),
+        Col("minuter", "minutes", True), Col("per", "enum", True, ("dag", "vecka", "manad")),
+        Col("giltig_fran", "date", True), Col("giltig_till", "date"), Col("verkstalld_fran", "date"),
+        Col("antal", "int"), Col("zon", "enum_lower", True), Col("dubbelbemanning", "bool"),
+    ],
+    "uppehall": [
+        Col("brukare_id", "pnr", True), Col("fran", "date", True), Col("till", "date"),
+        Col("orsak", "enum_lower"), Col("utforare_id", "str"),
+    ],
+    "taggningar": [
+        Col("handelse_id", "str", True), Col("brukare_id", "pnr", True), Col("utforare_id", "str", True),
+        Col("personal_id", "str", True), Col("tidpunkt", "datetime", True),
+        Col("typ", "enum", True, ("in", "ut", "avbojt")), Col("metod", "enum", True, ("tagg", "manuell")),
+        Col("insatser", "list"), Col("roll", "enum_lower"), Col("korrigerad", "bool"),
+    ],
+    "genomforandeplaner": [
+        Col("brukare_id", "pnr", True), Col("utforare_id", "str", True), Col("godkand", "date", True),
+    ],
+    "overtid": [
+        Col("brukare_id", "pnr", True), Col("utforare_id", "str", True), Col("minuter", "minutes", True),
+    ],
+}
+
+TRUE = ("ja", "j", "true", "1", "yes", "x")
+FALSE = ("nej", "n", "false", "0", "no")
+
+
+def required_columns(name: str) -> list[str]:
+    return [c.name for c in SPECS[name] if c.required]
+
+
+def _blank_to_null(c: str) -> pl.Expr:
+    s = pl.col(c).str.strip_chars()
+    return pl.when(s == "").then(None).otherwise(s).alias(c)
+
+
+def _date(e: pl.Expr) -> pl.Expr:
+    return e.str.to_date("%Y-%m-%d", strict=False)
+
+
+def _minutes_milli(e: pl.Expr) -> pl.Expr:
+    """'12,5' -> 12500; exact, up to three decimals; None when it is not such a number."""
+    m = e.str.extract_groups(r"^(\d{1,7})(?:[.,](\d{1,3}))?$")
+    whole = m.struct.field("1").cast(pl.Int64, strict=False)
+    frac = m.struct.field("2").fill_null("").str.pad_end(3, "0").cast(pl.Int64, strict=False)
+    return whole * 1000 + frac
+
+
+def _timestamps(e: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(UTC datetime or null, local-time-only parse) so a DST gap can be told from garbage."""
+    s = e.str.replace("T", " ", literal=True)
+    has_off = s.str.contains(r"(Z|[+-]\d{2}:?\d{2})$")
+    naive_txt = pl.when(s.str.len_chars() == 16).then(s + ":00").otherwise(s)
+    naive = naive_txt.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
+    local = naive.dt.replace_time_zone(TZ, ambiguous="null", non_existent="null").dt.convert_time_zone("UTC")
+    off_txt = s.str.replace(r"Z$", "+00:00")
+    off_txt = pl.when(off_txt.str.contains(r" \d{2}:\d{2}[+-]")).then(
+        off_txt.str.replace(r"^(\S+ \d{2}:\d{2})([+-])", "${1}:00${2}")).otherwise(off_txt)
+    with_off = off_txt.str.to_datetime("%Y-%m-%d %H:%M:%S%z", strict=False, time_unit="us").dt.convert_time_zone("UTC")
+    value = pl.when(has_off).then(with_off).otherwise(local)
+    return value, pl.when(has_off).then(None).otherwise(naive)
+
+
+def parse_frame(name: str, raw: pl.DataFrame, ref: date,
+                value_map: dict[str, dict[str, str]] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Typed frame (rejected rows removed) and the findings of the rejected values."""
+    specs = SPECS[name]
+    present = [c for c in specs if c.name in raw.columns]
+    df = raw.select([*(c.name for c in present), "_fil", "_rad"]).with_columns(
+        [_blank_to_null(c.name) for c in present]
+    )
+    for col, mapping in (value_map or {}).items():
+        if col in df.columns and mapping:
+            df = df.with_columns(pl.col(col).replace(mapping))
+    typed, problems = [], []
+    for c in present:
+        expr, checks = _typed(c, df, ref)
+        typed.append(expr.alias(c.name))
+        problems += [(c, i, bad, kod, msg) for i, (bad, kod, msg) in enumerate(checks)]
+    flags = df.with_columns(
+        [bad.alias(f"_bad_{c.name}_{i}") for c, i, bad, _, _ in problems]
+        + [pl.col(c.name).is_null().alias(f"_miss_{c.name}") for c in present if c.required]
+    )
+    if "brukare_id" in df.columns:   # findings name the brukare in normalised form
+        flags = flags.with_columns(typed[[c.name for c in present].index("brukare_id")].alias("_brukare"))
+    findings = []
+    for c, i, _, kod, msg in problems:
+        hit = flags.filter(pl.col(f"_bad_{c.name}_{i}"))
+        if hit.height:
+            findings.append(av.from_rows(kod, _finding_rows(hit, msg), pl.col("_msg"), c.name))
+    for c in present:
+        if c.required:
+            miss = flags.filter(pl.col(f"_miss_{c.name}"))
+            if miss.height:
+                findings.append(av.from_rows("saknat-varde", miss.select("_fil", "_rad"),
+                                             f"Obligatoriskt värde saknas i kolumnen '{c.name}'.", c.name))
+    reject = pl.any_horizontal([pl.col(f"_bad_{c.name}_{i}") for c, i, _, kod, _ in problems
+                                if av.KODER[kod].allvarlighet == "fel"]
+                               + [pl.col(f"_miss_{c.name}") for c in present if c.required] + [pl.lit(False)])
+    out = flags.with_columns(typed).filter(~reject).select([c.name for c in present] + ["_fil", "_rad"])
+    out = _add_absent(name, out, raw.columns)
+    return out.rename({c.name: f"{c.name}_milli" for c in specs if c.kind == "minutes"}), av.concat(findings)
+
+
+def _finding_rows(hit: pl.DataFrame, msg: str | pl.Expr) -> pl.DataFrame:
+    """The rows a finding names: source, utförare, normalised brukare, and the message."""
+    cols = [c for c in ("utforare_id", "_fil", "_rad") if c in hit.columns]
+    brukare = [pl.col("_brukare").alias("brukare_id")] if "_brukare" in hit.columns else []
+    text = msg if isinstance(msg, pl.Expr) else pl.lit(msg)
+    return hit.select(cols + brukare + [text.alias("_msg")])
+
+
+def _typed(c: Col, df: pl.DataFrame, ref: date) -> tuple[pl.Expr, list[tuple[pl.Expr, str, str | pl.Expr]]]:
+    """The typed column and its checks: (row is bad, finding code, Swedish message)."""
+    v = pl.col(c.name)
+    given = v.is_not_null()
+    if c.kind == "str":
+        return v, []
+    if c.kind == "enum_lower":
+        return v.str.to_lowercase(), []
+    if c.kind == "enum":
+        low = v.str.to_lowercase()
+        msg = f"Värdet i kolumnen '{c.name}' är inte tillåtet; tillåtna: {', '.join(c.allowed)}."
+        return low, [(given & ~low.is_in(list(c.allowed)), "ogiltigt-varde", msg)]
+    if c.kind == "date":
+        d = _date(v)
+        msg = pl.format("'{}' i kolumnen '" + c.name + "' är inget giltigt datum (ÅÅÅÅ-MM-DD).", v)
+        return d, [(given & d.is_null(), "ogiltigt-datum", msg)]
+    if c.kind == "datetime":
+        value, naive = _timestamps(v)
+        bad = given & value.is_null()
+        gap = pl.format("'{}' finns inte eller är tvetydig i svensk tid (sommartidsbyte); ange tidszon, t.ex. +02:00.", v)
+        junk = pl.format("'{}' är ingen giltig tidpunkt (ÅÅÅÅ-MM-DD TT:MM[:SS]).", v)
+        return value, [(bad & naive.is_not_null(), "tvetydig-tidpunkt", gap),
+                       (bad & naive.is_null(), "ogiltig-tidpunkt", junk)]
+    if c.kind == "minutes":
+        m = _minutes_milli(v)
+        msg = pl.format("'{}' i kolumnen '" + c.name + "' är inget tal (högst tre decimaler).", v)
+        return m, [(given & m.is_null(), "ogiltigt-tal", msg)]
+    if c.kind == "int":
+        i = v.str.extract(r"^(\d{1,9})$").cast(pl.Int64, strict=False)
+        msg = pl.format("'{}' i kolumnen '" + c.name + "' är inget heltal.", v)
+        return i, [(given & i.is_null(), "ogiltigt-tal", msg)]
+    if c.kind == "bool":
+        low = v.str.to_lowercase()
+        msg = f"Kolumnen '{c.name}' ska vara ja eller nej."
+        return low.is_in(list(TRUE)).fill_null(False), [(given & ~low.is_in(list(TRUE + FALSE)), "ogiltigt-varde", msg)]
+    if c.kind == "list":
+        lst = v.str.split("|").list.eval(pl.element().str.strip_chars()).list.eval(
+            pl.element().filter(pl.element() != "")).fill_null(pl.lit([], dtype=pl.List(pl.String)))
+        return lst, []
+    if c.kind == "pnr":
+        norm = _mapped(v, df[c.name], lambda x: ids.normalize_personnummer(x, ref))
+        msg = f"Kolumnen '{c.name}' innehåller inget giltigt person- eller samordningsnummer (kontrollsiffra eller datum)."
+        return norm, [(given & norm.is_null(), "ogiltigt-personnummer", msg)]
+    if c.kind == "bankgiro":
+        norm = _mapped(v, df[c.name], ids.normalize_bankgiro)
+        msg = pl.format("'{}' är inget giltigt bankgironummer (kontrollsiffran stämmer inte).", v)
+        return norm, [(given & norm.is_null(), "ogiltigt-bankgiro", msg)]
+    if c.kind == "orgnr":
+        norm = _mapped(v, df[c.name], ids.normalize_orgnr)
+        msg = pl.format("'{}' är inget giltigt organisationsnummer.", v)
+        return pl.coalesce(norm, v), [(given & norm.is_null(), "ogiltigt-orgnr", msg)]
+    raise AssertionError(c.kind)
+
+
+def _mapped(v: pl.Expr, values: pl.Series, fn) -> pl.Expr:
+    """Apply a Python check once per distinct value (ids are few, rows are many)."""
+    mapping = {x: fn(x) for x in values.drop_nulls().str.strip_chars().unique().to_list()}
+    return v.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+DEFAULTS = {
+    "bool": (pl.lit(False), pl.Boolean),
+    "list": (pl.lit([], dtype=pl.List(pl.String)), pl.List(pl.String)),
+}
+
+
+def _add_absent(name: str, df: pl.DataFrame, raw_cols: list[str]) -> pl.DataFrame:
+    """Optional columns the file lacks, as typed nulls (or the kind's default)."""
+    types = {"str": pl.String, "pnr": pl.String, "bankgiro": pl.String, "orgnr": pl.String, "enum": pl.String,
+             "enum_lower": pl.String, "date": pl.Date, "datetime": pl.Datetime("us", "UTC"),
+             "minutes": pl.Int64, "int": pl.Int64}
+    add = []
+    for c in SPECS[name]:
+        if c.name in raw_cols:
+            continue
+        if c.kind in DEFAULTS:
+            expr, dtype = DEFAULTS[c.kind]
+            add.append(expr.cast(dtype).alias(c.name))
+        else:
+            add.append(pl.lit(None, dtype=types[c.kind]).alias(c.name))
+    return df.with_columns(add) if add else df

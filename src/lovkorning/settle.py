@@ -1,0 +1,73 @@
+"""Settle per utförare: zon supplements per line, flag deductions and momskompensation per
+utförare on the same base (its lines with their supplements), kvalitetspeng on utförd hours.
+Every amount rounded half up once; totals are sums of rounded amounts (contract §2, Rounding)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .config import Config
+from .engine import Context
+from .money import expr_div_round, percent_of, percent_to_bp, time_amount
+from .result import JUSTERINGAR_SCHEMA, TID_SCHEMA
+
+
+def brukare_zon(orders: pl.DataFrame) -> pl.DataFrame:
+    """The brukare's zon at an utförare: from the order line that started last."""
+    return orders.sort("giltig_fran", "bestallning_id", descending=[True, False]).unique(
+        ["utforare_id", "brukare_id"], keep="first").select("utforare_id", "brukare_id", "zon")
+
+
+def time_table(ctx: Context) -> pl.DataFrame:
+    """Beviljad, uppehåll, LOV (from orders) and utförd, visits (from valid visits) per
+    utförare × brukare × insats."""
+    keys = ["utforare_id", "brukare_id", "insats"]
+    o = ctx.order_lines.group_by(keys).agg(pl.col("beviljad_sek", "uppehall_sek", "beviljad_lov_sek").sum())
+    v = ctx.visits.besok_insats.filter(pl.col("giltig")).group_by(keys).agg(
+        pl.col("sek").sum().alias("utford_sek"), pl.col("besok_id").n_unique().cast(pl.Int64).alias("antal_besok"))
+    t = o.join(v, on=keys, how="full", coalesce=True)
+    return t.with_columns(pl.col(c).fill_null(0) for c in TID_SCHEMA if c not in keys).select(list(TID_SCHEMA)).cast(
+        TID_SCHEMA).sort(keys)
+
+
+def add_supplements(rader: pl.DataFrame, cfg: Config, utforare: pl.DataFrame) -> pl.DataFrame:
+    """Zon supplements (percent) on each line whose zon, and utförare flag if given, match."""
+    flags = utforare.select("utforare_id", "flaggor")
+    r = rader.join(flags, on="utforare_id", how="left")
+    extra = pl.lit(0, dtype=pl.Int64)
+    for s in cfg.supplements:
+        if s.percent is None:
+            continue
+        hit = pl.lit(True)
+        if s.zon:
+            hit = hit & pl.col("zon").is_in(s.zon)
+        if s.flagga:
+            hit = hit & pl.col("flaggor").list.contains(s.flagga)
+        extra = extra + pl.when(hit).then(expr_div_round(pl.col("belopp_ore") * percent_to_bp(s.percent), 10_000)).otherwise(0)
+    return r.with_columns((pl.col("tillagg_ore") + extra).alias("tillagg_ore")).drop("flaggor")
+
+
+def adjustments(rader: pl.DataFrame, cfg: Config, utforare: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    base = dict(rader.group_by("utforare_id").agg((pl.col("belopp_ore") + pl.col("tillagg_ore")).sum()).iter_rows())
+    utford = dict(ctx.visits.besok.filter(pl.col("giltig")).group_by("utforare_id").agg(pl.col("raknade_sek").sum()).iter_rows())
+    rows = []
+    for u in utforare.sort("utforare_id").iter_rows(named=True):
+        uid, b = u["utforare_id"], base.get(u["utforare_id"], 0)
+        for d in cfg.deductions:
+            if d.flagga in u["flaggor"]:
+                bp = percent_to_bp(d.percent)
+                rows.append((uid, d.name, "avdrag", bp, b, -percent_of(b, bp)))
+        for s in cfg.supplements:
+            if s.per_utford_timme is not None and (s.flagga is None or s.flagga in u["flaggor"]):
+                ore = percent_to_bp(s.per_utford_timme)   # kronor per hour -> öre per hour
+                rows.append((uid, s.name, "tillagg", 0, utford.get(uid, 0), time_amount(utford.get(uid, 0), ore)))
+        moms = percent_to_bp(cfg.momskompensation.percent)
+        if moms and u["regi"] == "privat":
+            rows.append((uid, "Momskompensation", "momskompensation", moms, b, percent_of(b, moms)))
+    return pl.DataFrame(rows, schema=JUSTERINGAR_SCHEMA, orient="row")
+
+
+def totals(rader: pl.DataFrame, justeringar: pl.DataFrame, utforare: pl.DataFrame) -> dict[str, int]:
+    lines = dict(rader.group_by("utforare_id").agg((pl.col("belopp_ore") + pl.col("tillagg_ore")).sum()).iter_rows())
+    adj = dict(justeringar.group_by("utforare_id").agg(pl.col("belopp_ore").sum()).iter_rows())
+    return {u: int(lines.get(u, 0) + adj.get(u, 0)) for u in sorted(utforare["utforare_id"].to_list())}

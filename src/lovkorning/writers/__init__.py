@@ -1,0 +1,1 @@
+"""Writers: turn a settled Avrakning into files."""

@@ -1,0 +1,70 @@
+"""Small output files: avvikelser.csv, the payment file, manifest.json. Owner-only permissions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import polars as pl
+
+from ..result import Avrakning
+from .lb import Payment, render_lb
+from ..schedule import lb_payment_date_field
+
+AVVIKELSER_HEADER = ["kod", "allvarlighet", "utforare_id", "brukare_id", "fil", "rad", "kolumn", "meddelande"]
+
+
+def private_file(path: Path, data: bytes) -> None:
+    """Write bytes readable by the owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(path, 0o600)
+
+
+def avvikelser_csv(df: pl.DataFrame) -> bytes:
+    """UTF-8 with BOM and ';' so Swedish Excel opens it as it is."""
+    body = df.select(AVVIKELSER_HEADER).write_csv(separator=";", quote_style="necessary")
+    return b"\xef\xbb\xbf" + body.encode("utf-8")
+
+
+def payments(avr: Avrakning) -> list[Payment]:
+    date_field = lb_payment_date_field(avr.run.betalningsdag, avr.run.filedatum)
+    ref = f"LOV {avr.period.label}"
+    return [Payment(bankgiro=bg, amount_ore=ore, reference=ref, payment_date=date_field, info=f"{uid} {avr.period.label}")
+            for uid, _, bg, ore in avr.private_payees()]
+
+
+def payment_file(avr: Avrakning) -> bytes:
+    return render_lb(avr.kommun.bankgiro, avr.run.filedatum, "", payments(avr))
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def manifest(avr: Avrakning, config_sha: str, config_path: Path, inputs: list, outputs: dict[str, str],
+             payment: dict | None, reconciliation: dict) -> bytes:
+    uts = {r["utforare_id"]: r for r in avr.utforare.iter_rows(named=True)}
+    doc = {
+        "tool": "lovkorning",
+        "version": avr.run.version,
+        "month": avr.period.label,
+        "run_id": avr.run.run_id,
+        "status": avr.run.status,
+        "config": {"path": config_path.name, "sha256": config_sha},
+        "run_day": avr.run.korningsdag.isoformat(),
+        "payment_date": avr.run.betalningsdag.isoformat(),
+        "file_date": avr.run.filedatum.isoformat(),
+        "inputs": [{"name": s.name, "file": s.path.name, "sha256": s.sha256, "rows": s.rows} for s in inputs],
+        "outputs": [{"file": k, "sha256": v} for k, v in sorted(outputs.items())],
+        "totals": {u: {"ore": o, "namn": uts[u]["namn"], "regi": uts[u]["regi"]} for u, o in sorted(avr.totals.items())},
+        "total_ore": sum(avr.totals.values()),
+        "payment": payment,
+        "avvikelser": dict(sorted(avr.avvikelser.group_by("kod").len().iter_rows())) if avr.avvikelser.height else {},
+        "reconciliation": reconciliation,
+    }
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
