@@ -182,7 +182,7 @@ def test_roll_returns_a_near_bank_day(d, direction):
     assert rolled == d or not is_bank_day(d)
 
 
-@given(st.integers(2000, 2080), st.integers(1, 12), st.integers(1, 18))
+@given(st.integers(2000, 2080), st.integers(1, 12), st.integers(1, 15))  # December can have only 17 workdays (2018)
 def test_workdays_are_bank_days_in_order(year, month, n):
     d = workday_of_month(year, month, n)
     assert is_bank_day(d) and (d.year, d.month) == (year, month)
