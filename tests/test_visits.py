@@ -1,0 +1,151 @@
+"""Pairing tag events into visits, and each visit avvikelse, as small worked examples.
+
+Each case is a few tag events at one brukare; the expected findings are (code, row) pairs: row 2
+is the first data row of taggningar.csv.
+"""
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from lovkorning.config import load
+from lovkorning.indata import read_month
+from lovkorning.period import Period
+from lovkorning.visits import pair_visits
+from monthbuilder import BRUKARE_A, Month
+
+SEP = Period(2023, 9)
+
+
+def pair(tmp_path, build, **visits_cfg):
+    m = Month().utforare("U01", "Omsorg Öst AB").order("B1", BRUKARE_A, "U01", "RAM-tid", "600")
+    build(m)
+    cfg = load(m.write(tmp_path))
+    if visits_cfg:
+        cfg.cfg.__dict__["visits"] = cfg.cfg.visits.model_copy(update=visits_cfg)
+    ind = read_month(cfg, SEP)
+    return pair_visits(ind.taggningar, cfg.cfg.visits, SEP)
+
+
+def codes(v):
+    return sorted(v.avvikelser.select("kod", "rad").iter_rows())
+
+
+def test_in_and_next_out_make_one_visit(tmp_path):
+    v = pair(tmp_path, lambda m: m.visit(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", 1800, "RAM-tid"))
+    assert v.besok.select("in_rad", "ut_rad", "sekunder", "raknade_sek", "giltig").row(0) == (2, 3, 1800, 1800, True)
+    assert codes(v) == []
+
+
+def test_events_in_any_order_are_sorted_by_time(tmp_path):
+    def build(m):
+        m.event(BRUKARE_A, "U01", "P1", "2023-09-04 08:30:00", "ut", insatser="RAM-tid")
+        m.event(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", "in")
+    v = pair(tmp_path, build)
+    assert v.besok.select("in_rad", "ut_rad", "sekunder").row(0) == (3, 2, 1800)
+
+
+def test_missing_check_out_and_check_in(tmp_path):
+    def build(m):
+        m.event(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", "in")          # row 2: never closed
+        m.visit(BRUKARE_A, "U01", "P1", "2023-09-04 12:00:00", 900, "RAM-tid")  # rows 3-4
+        m.event(BRUKARE_A, "U01", "P1", "2023-09-05 18:00:00", "ut", insatser="RAM-tid")  # row 5
+    v = pair(tmp_path, build)
+    assert codes(v) == [("saknar-incheckning", 5), ("saknar-utcheckning", 2)]
+    assert v.besok.height == 1
+
+
+def test_check_out_before_check_in_names_both_rows(tmp_path):
+    def build(m):
+        m.event(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", "ut", insatser="RAM-tid")
+        m.event(BRUKARE_A, "U01", "P1", "2023-09-04 08:30:00", "in")
+    v = pair(tmp_path, build)
+    assert codes(v) == [("ut-fore-in", 2), ("ut-fore-in", 3)]
+    assert v.besok.height == 0
+
+
+def test_duplicate_event_is_dropped_once(tmp_path):
+    def build(m):
+        m.visit(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", 900, "RAM-tid")
+        m.event(BRUKARE_A, "U01", "P1", "2023-09-04 08:15:00", "ut", insatser="RAM-tid")  # same again, new id
+        m.event(BRUKARE_A, "U01", "P1", "2023-09-04 09:00:00", "in", hid="H0000001")       # repeated id
+    v = pair(tmp_path, build)
+    assert codes(v) == [("dubbel-handelse", 4), ("dubbel-handelse", 5)]
+    assert v.besok.height == 1
+
+
+def test_short_visit_not_counted_long_visit_capped(tmp_path):
+    def build(m):
+        m.visit(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", 20, "RAM-tid")
+        m.visit(BRUKARE_A, "U01", "P1", "2023-09-05 08:00:00", 9 * 3600, "RAM-tid")
+    v = pair(tmp_path, build)
+    assert codes(v) == [("kort-besok", 2), ("langt-besok", 4)]
+    assert v.besok["raknade_sek"].to_list() == [0, 480 * 60]
+
+
+@pytest.mark.parametrize("require,metod_in,metod_ut,korr,counted", [
+    ("one", "manuell", "tagg", "nej", True),
+    ("one", "manuell", "manuell", "nej", False),
+    ("one", "manuell", "manuell", "ja", True),      # 002 svar 12: corrections are paid
+    ("both", "manuell", "tagg", "nej", False),
+    ("both", "tagg", "tagg", "nej", True),
+    ("none", "manuell", "manuell", "nej", True),
+])
+def test_require_tag(tmp_path, require, metod_in, metod_ut, korr, counted):
+    v = pair(tmp_path, lambda m: m.visit(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", 600, "RAM-tid",
+                                         metod_in=metod_in, metod_ut=metod_ut, korrigerad=korr), require_tag=require)
+    assert v.besok["giltig"].to_list() == [counted]
+    assert codes(v) == ([] if counted else [("saknar-tagg", 2)])
+
+
+def test_visit_over_midnight_belongs_to_its_check_in_day(tmp_path):
+    v = pair(tmp_path, lambda m: m.visit(BRUKARE_A, "U01", "P1", "2023-09-30 23:40:00", 45 * 60, "RAM-tid"))
+    assert v.besok.select("datum", "raknade_sek").row(0) == (date(2023, 9, 30), 2700)
+    assert codes(v) == []
+
+
+def test_visit_starting_in_previous_month_is_outside(tmp_path):
+    v = pair(tmp_path, lambda m: m.visit(BRUKARE_A, "U01", "P1", "2023-08-31 20:00:00", 1800, "RAM-tid"))
+    assert codes(v) == [("utanfor-perioden", 2), ("utanfor-perioden", 3)]
+    assert v.besok_insats.height == 0
+
+
+def test_visit_over_the_autumn_clock_change_counts_real_time(tmp_path):
+    # 2023-10-29 02:00 CEST → 02:00 CET: a visit 01:30 CEST to 02:30 CET lasts two real hours
+    m_month = Period(2023, 10)
+    m = Month(month="2023-10").utforare("U01", "Omsorg Öst AB").order("B1", BRUKARE_A, "U01", "RAM-tid", "600")
+    m.event(BRUKARE_A, "U01", "P1", "2023-10-29 01:30:00", "in")
+    m.event(BRUKARE_A, "U01", "P1", "2023-10-29T02:30:00+01:00", "ut", insatser="RAM-tid")
+    cfg = load(m.write(tmp_path))
+    v = pair_visits(read_month(cfg, m_month).taggningar, cfg.cfg.visits, m_month)
+    assert v.besok["sekunder"].to_list() == [7200]
+
+
+def test_declined_visit_is_recorded(tmp_path):
+    v = pair(tmp_path, lambda m: m.event(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", "avbojt", insatser="RAM-tid"))
+    assert codes(v) == [("avbojt-besok", 2)] and v.avbojt.height == 1
+
+
+def test_visit_without_insats_does_not_count(tmp_path):
+    v = pair(tmp_path, lambda m: m.visit(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", 600, ""))
+    assert codes(v) == [("besok-utan-insats", 2)]
+
+
+def test_time_of_a_visit_with_two_insatser_is_split(tmp_path):
+    v = pair(tmp_path, lambda m: m.visit(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", 601, "Avlösning|Ledsagning"))
+    assert sorted(v.besok_insats.select("insats", "sek").iter_rows()) == [("Avlösning", 301), ("Ledsagning", 300)]
+
+
+def test_every_event_is_accounted_for(tmp_path):
+    def build(m):
+        m.event(BRUKARE_A, "U01", "P1", "2023-09-04 07:00:00", "in")
+        m.visit(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", 900, "RAM-tid")
+        m.visit(BRUKARE_A, "U01", "P2", "2023-09-04 08:00:00", 900, "RAM-tid")
+        m.event(BRUKARE_A, "U01", "P2", "2023-09-04 10:00:00", "ut", insatser="RAM-tid")
+        m.event(BRUKARE_A, "U01", "P2", "2023-09-04 10:00:00", "ut", insatser="RAM-tid")
+        m.event(BRUKARE_A, "U01", "P3", "2023-09-04 10:00:00", "avbojt", insatser="RAM-tid")
+    v = pair(tmp_path, build)
+    in_visits = set(v.besok["in_rad"].to_list()) | set(v.besok["ut_rad"].to_list())
+    found = set(v.avvikelser["rad"].to_list())
+    assert in_visits | found == set(range(2, 10)) and not (in_visits & found)
