@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
 from . import ids
@@ -222,11 +223,17 @@ def parse_date(text: Any) -> date:
 PATH_KEYS = {"inputs": ("dir",) + INPUT_FILES, "output": ("dir",), "state": ("dir",)}
 
 
+class _TextDates(RoundTripConstructor):
+    """Keep dates as text: we parse them ourselves so a bad date names its line."""
+
+
+_TextDates.add_constructor("tag:yaml.org,2002:timestamp", lambda self, node: self.construct_scalar(node))
+
+
 def _yaml() -> YAML:
     y = YAML(typ="rt")
+    y.Constructor = _TextDates
     y.allow_duplicate_keys = False
-    # Keep dates as text: we parse them ourselves so a bad date names its line.
-    y.constructor.add_constructor("tag:yaml.org,2002:timestamp", lambda self, node: self.construct_scalar(node))
     return y
 
 
@@ -272,6 +279,8 @@ def _load_tree(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, dict[str,
         return data, origin, raw
     base, base_origin, base_raw = _load_tree(path.parent / str(parent), seen + (path,))
     base.update(data)
+    if hasattr(base, "lc") and hasattr(data, "lc"):   # top-level lines of replaced keys: from the extending file
+        base.lc.data = {**(base.lc.data or {}), **(data.lc.data or {})}
     base_origin.update(origin)
     return base, base_origin, base_raw + raw
 

@@ -68,7 +68,8 @@ def read_month(cfg: LoadedConfig, period: Period) -> Indata:
     frames, extra = reject_unknown_utforare(frames)
     frames["bestallningar"], dup = reject_duplicate_ids(frames["bestallningar"], "bestallning_id")
     frames, spans = reject_bad_intervals(frames)
-    return Indata(frames, av.concat(findings[1:] + [extra, dup, spans]), sources)
+    # the register's findings are only warnings here (its errors stopped the run above): keep them too
+    return Indata(frames, av.concat(findings + [extra, dup, spans]), sources)
 
 
 def check_register(utforare: pl.DataFrame, findings: pl.DataFrame) -> None:

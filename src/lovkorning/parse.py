@@ -70,7 +70,8 @@ def _blank_to_null(c: str) -> pl.Expr:
 
 
 def _date(e: pl.Expr) -> pl.Expr:
-    return e.str.to_date("%Y-%m-%d", strict=False)
+    # a date with a midnight time is that date (Excel date cells formatted with a time, SQL exports)
+    return e.str.replace(r"[ T]00:00(:00)?$", "").str.to_date("%Y-%m-%d", strict=False)
 
 
 def _minutes_milli(e: pl.Expr) -> pl.Expr:

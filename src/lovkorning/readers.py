@@ -9,6 +9,7 @@ Problems that stop the run (missing file or column, undecodable bytes) raise Inp
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 from dataclasses import dataclass
@@ -47,7 +48,10 @@ def decode(data: bytes, fil: str) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(Fel("Filen börjar som UTF-16 men kan inte avkodas.", Plats(fil))) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -75,14 +79,24 @@ def read_csv_text(text: str, fil: str) -> pl.DataFrame:
     except pl.exceptions.ComputeError:
         _raise_ragged(text, sep, fil)
         raise
-    return df
+    # Number the lines first, then drop blank lines (no values at all), as the Excel reader does:
+    # a trailing empty line is not a row with every required value missing.
+    df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_rad"))
+    return df.filter(~pl.all_horizontal(pl.exclude("_rad").is_null()))
 
 
 def _raise_ragged(text: str, sep: str, fil: str) -> None:
     """Find rows with more fields than the header (only when polars refused the file)."""
-    lines = text.split("\n")
-    width = lines[0].count(sep)
-    bad = [i + 1 for i, ln in enumerate(lines) if '"' not in ln and ln.count(sep) > width]
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    except csv.Error:
+        records = []
+    width = len(records[0]) - 1 if records else 0
+    bad, line = [], 1          # count lines, not records: a quoted field may hold a newline
+    for rec in records:
+        if len(rec) > width + 1:
+            bad.append(line)
+        line += sum(f.count("\n") for f in rec) + 1
     if bad:
         errors = [Fel(f"Raden har fler fält än rubrikraden ({width + 1}).", Plats(fil, r)) for r in bad[:20]]
         if len(bad) > 20:
@@ -91,11 +105,12 @@ def _raise_ragged(text: str, sep: str, fil: str) -> None:
     raise InputError(Fel("Filen kan inte läsas som CSV (kontrollera citattecken och avgränsare).", Plats(fil)))
 
 
-def _cell_text(v: object) -> str | None:
+def _cell_text(v: object, fmt: str | None = None) -> str | None:
     if v is None:
         return None
-    if isinstance(v, datetime):
-        return v.strftime("%Y-%m-%d %H:%M:%S") if (v.hour, v.minute, v.second) != (0, 0, 0) else v.date().isoformat()
+    if isinstance(v, datetime):   # a date cell, unless it has a time or is formatted with one (00:00 is a time)
+        timed = (v.hour, v.minute, v.second) != (0, 0, 0) or "h" in (fmt or "").lower()
+        return v.strftime("%Y-%m-%d %H:%M:%S") if timed else v.date().isoformat()
     if isinstance(v, date):
         return v.isoformat()
     if isinstance(v, time):
@@ -127,7 +142,7 @@ def read_xlsx(path: Path, fil: str) -> pl.DataFrame:
         for i, c in enumerate(row[: len(names)]):
             if getattr(c, "data_type", None) == "f":
                 formulas.append(Fel("Cellen innehåller en formel; spara värden, inte formler.", Plats(fil, r, names[i])))
-            vals.append(_cell_text(c.value))
+            vals.append(_cell_text(c.value, getattr(c, "number_format", None)))
         vals += [None] * (len(names) - len(vals))
         if any(v not in (None, "") for v in vals):
             data.append(vals + [r])

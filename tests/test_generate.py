@@ -1,0 +1,264 @@
+"""The synthetic-month generator: deterministic, checksum-valid, and its facit matches its files.
+
+`recount()` is an independent reading of the written files (pairing as the contract defines it),
+so a planted case that leaks into other codes, or normal data that produces findings, fails here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from stdnum import luhn
+from stdnum.se import orgnr
+
+from lovkorning.generate import RAMTID_INSATSER, SIZES, generate
+from lovkorning.period import Period
+
+MONTH = "2023-09"
+FILES = ("bestallningar.csv", "uppehall.csv", "taggningar.csv", "genomforandeplaner.csv",
+         "facit.json")
+RULE_INSATSER = {"RAM-tid", "Avlösning", "Ledsagning", "Egenvård", "Vak", "Matdistribution",
+                 "Natthjälp", "Tillsyn (digital)"}
+NOT_LOV = {"Natthjälp", "Tillsyn (digital)"}
+PNR = re.compile(r"(\d{4})(\d{2})(\d{2})-(\d{4})")
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("gen")
+    return out, generate(MONTH, out)
+
+
+@pytest.fixture(scope="module")
+def recounted(month) -> tuple[dict[str, int], pl.DataFrame]:
+    return recount(month[0])
+
+
+def read(path: Path) -> pl.DataFrame:
+    return pl.read_csv(path, separator=";", infer_schema=False)
+
+
+def digests(root: Path) -> dict[str, str]:
+    paths = [root / "utforare.csv"] + [root / MONTH / f for f in FILES]
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+
+
+def pnr_valid(text: str) -> bool:
+    m = PNR.fullmatch(text)
+    if not m:
+        return False
+    y, mo, d, tail = m.groups()
+    day = int(d) - 60 if int(d) > 60 else int(d)
+    try:
+        date(int(y), int(mo), day)
+    except ValueError:
+        return False
+    return luhn.is_valid(y[2:] + mo + d + tail)
+
+
+# ---------------------------------------------------------------- recount from the files
+
+def recount(root: Path, month: str = MONTH) -> tuple[dict[str, int], pl.DataFrame]:
+    """Findings per code from the files alone, and the paired visits of the month."""
+    period = Period.parse(month)
+    start, end = period.start, period.end
+    utf = read(root / "utforare.csv")
+    orders = read(root / month / "bestallningar.csv").with_columns(
+        pl.col("giltig_fran", "giltig_till", "verkstalld_fran").str.to_date())
+    upp = read(root / month / "uppehall.csv").with_columns(pl.col("fran", "till").str.to_date())
+    plans = read(root / month / "genomforandeplaner.csv").with_columns(pl.col("godkand").str.to_date())
+    ev = read(root / month / "taggningar.csv")
+    valid_ids = [p for p in ev["brukare_id"].unique().to_list() if pnr_valid(p)]
+    ev = ev.with_row_index("rad").with_columns(
+        pl.col("tidpunkt").str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False)
+        .dt.replace_time_zone("Europe/Stockholm", non_existent="raise").alias("t"),
+        pl.col("brukare_id").is_in(pl.Series(valid_ids, dtype=pl.String).implode()).alias("pnr_ok"),
+        pl.col("utforare_id").is_in(utf["utforare_id"].implode()).alias("utf_ok"))
+    c: dict[str, int] = {
+        "ogiltigt-personnummer": int((~ev["pnr_ok"]).sum()),
+        "ogiltig-tidpunkt": int(ev["t"].is_null().sum()),
+        "okand-utforare": int((~ev["utf_ok"]).sum()),
+    }
+    ev = ev.filter(pl.col("pnr_ok") & pl.col("utf_ok") & pl.col("t").is_not_null())
+    key = ["personal_id", "brukare_id", "tidpunkt", "typ"]
+    c["dubbel-handelse"] = ev.height - ev.unique(key).height
+    ev = ev.unique(key, keep="first").sort("rad")
+    c["avbojt-besok"] = int((ev["typ"] == "avbojt").sum())
+    visits, lone = pair(ev.filter(pl.col("typ") != "avbojt"))
+    c.update(lone)
+    in_month = visits.filter(pl.col("datum").is_between(start, end))
+    c["utanfor-perioden"] = 2 * (visits.height - in_month.height)
+    c.update(visit_checks(in_month, orders, upp))
+    c.update(order_checks(orders, plans, start, end))
+    c["utanfor-perioden"] += c.pop("utanfor-order-plan")
+    return {k: v for k, v in sorted(c.items()) if v}, in_month
+
+
+def _same(shift: int) -> pl.Expr:
+    """The neighbouring row (after sorting) has the same staff member and brukare."""
+    return ((pl.col("personal_id") == pl.col("personal_id").shift(shift))
+            & (pl.col("brukare_id") == pl.col("brukare_id").shift(shift))).fill_null(False)
+
+
+def _near(col: str, shift: int) -> pl.Expr:
+    return pl.when(_same(shift)).then(pl.col(col).shift(shift))
+
+
+def pair(ev: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Contract pairing: per (personal, brukare) in time order, an in and the next ut."""
+    ev = ev.sort("personal_id", "brukare_id", "t").with_columns(
+        ((pl.col("typ") == "in") & (_near("typ", -1) != "ut").fill_null(True)).alias("lone_in"),
+        ((pl.col("typ") == "ut") & (_near("typ", 1) != "in").fill_null(True)).alias("lone_ut"))
+    ev = ev.with_columns(
+        (pl.col("lone_ut") & _near("lone_in", -1).fill_null(False)
+         & (pl.col("t").dt.date() == _near("t", -1).dt.date()).fill_null(False)).alias("uf"))
+    ev = ev.with_columns((pl.col("uf") | _near("uf", 1).fill_null(False) & pl.col("lone_in")).alias("uf"))
+    lone = {"ut-fore-in": int(ev["uf"].sum()),
+            "saknar-utcheckning": int((ev["lone_in"] & ~ev["uf"]).sum()),
+            "saknar-incheckning": int((ev["lone_ut"] & ~ev["uf"]).sum())}
+    nxt = [_near(x, -1).alias(f"{x}_ut") for x in ("t", "metod", "korrigerad", "insatser")]
+    visits = ev.with_columns(nxt).filter((pl.col("typ") == "in") & ~pl.col("lone_in")).select(
+        "personal_id", "brukare_id", "utforare_id", pl.col("t").alias("in_t"),
+        pl.col("t_ut").alias("ut_t"), pl.col("t").dt.date().alias("datum"), "metod", "metod_ut",
+        "korrigerad", "korrigerad_ut", pl.col("insatser_ut").str.split("|").alias("insatser"))
+    return visits.with_row_index("besok"), lone
+
+
+def visit_checks(v: pl.DataFrame, orders: pl.DataFrame, upp: pl.DataFrame) -> dict[str, int]:
+    sek = (v["ut_t"] - v["in_t"]).dt.total_seconds()
+    manual = (v["metod"] == "manuell") & (v["metod_ut"] == "manuell")
+    corrected = (v["korrigerad"] == "ja") & (v["korrigerad_ut"] == "ja")
+    has_order = v.join(orders.select("brukare_id", "utforare_id").unique(),
+                       on=["brukare_id", "utforare_id"], how="semi")["besok"]
+    c = {"kort-besok": int((sek < 60).sum()), "langt-besok": int((sek > 480 * 60).sum()),
+         "saknar-tagg": int((manual & ~corrected).sum()),
+         "besok-utan-bestallning": v.height - has_order.len()}
+    ins = v.filter(pl.col("besok").is_in(has_order.implode())).explode("insatser")
+    active = ins.join(orders, left_on=["brukare_id", "utforare_id", "insatser"],
+                      right_on=["brukare_id", "utforare_id", "insats"]).filter(
+        (pl.col("datum") >= pl.col("giltig_fran"))
+        & (pl.col("datum") >= pl.col("verkstalld_fran"))
+        & (pl.col("giltig_till").is_null() | (pl.col("datum") <= pl.col("giltig_till"))))
+    c["insats-ej-i-bestallning"] = ins.height - active.select("besok", "insatser").unique().height
+    c["insats-utan-regel"] = int((~ins["insatser"].is_in(list(RULE_INSATSER))).sum())
+    c["insats-ej-i-lov"] = int(ins["insatser"].is_in(list(NOT_LOV)).sum())
+    paused = v.join(upp.select("brukare_id", "fran", "till"), on="brukare_id").filter(
+        pl.col("datum").is_between(pl.col("fran"), pl.col("till")))
+    c["besok-under-uppehall"] = paused.select("besok").unique().height
+    return c
+
+
+def order_checks(orders: pl.DataFrame, plans: pl.DataFrame, start: date, end: date) -> dict[str, int]:
+    before = orders["giltig_till"].is_not_null() & (orders["giltig_till"] < start)
+    plans = plans.sort("godkand").with_columns(
+        pl.int_range(pl.len()).over("brukare_id", "utforare_id").alias("n"))
+    return {
+        "ej-verkstalld": int((orders["verkstalld_fran"].is_null() & ~before).sum()),
+        "bestallning-ej-i-lov": int(orders["insats"].is_in(list(NOT_LOV)).sum()),
+        "genomforandeplan-redan-ersatt": int(((plans["n"] > 0) & (plans["godkand"] >= start)).sum()),
+        "utanfor-order-plan": int(before.sum()) + int((plans["godkand"] < start).sum()),
+    }
+
+
+def overlaps(v: pl.DataFrame, by: str) -> int:
+    s = v.sort(by, "in_t").with_columns(pl.col("in_t").shift(-1).over(by).alias("next_in"))
+    return int((s["next_in"] < s["ut_t"]).sum())
+
+
+# ---------------------------------------------------------------- tests
+
+def test_same_seed_gives_identical_files(month, tmp_path):
+    root, _ = month
+    generate(MONTH, tmp_path)
+    assert digests(tmp_path) == digests(root)
+
+
+def test_other_seed_gives_other_files(month, tmp_path):
+    root, _ = month
+    generate(MONTH, tmp_path, seed=7)
+    a, b = digests(tmp_path), digests(root)
+    assert all(a[name] != b[name] for name in FILES)
+
+
+def test_files_parse_as_exported(month):
+    root, facit = month
+    raw = (root / MONTH / "taggningar.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfhandelse_id;brukare_id;")
+    orders = pl.read_csv(root / MONTH / "bestallningar.csv", separator=";", decimal_comma=True,
+                         schema_overrides={"minuter": pl.Float64})
+    assert orders.columns[0] == "bestallning_id"
+    assert (orders["minuter"] % 1 != 0).any()  # decimal comma occurs
+    for name, rows in facit["rows"].items():
+        path = root / name if name == "utforare.csv" else root / MONTH / name
+        assert read(path).height == rows
+
+
+def test_identities_are_checksum_valid(month):
+    root, facit = month
+    brukare = read(root / MONTH / "bestallningar.csv")["brukare_id"].unique().to_list()
+    assert len(brukare) == facit["brukare"]
+    assert all(pnr_valid(p) for p in brukare)
+    assert any(int(p[6:8]) > 60 for p in brukare)  # samordningsnummer
+    assert all(1925 <= int(p[:4]) <= 1960 for p in brukare)
+    utf = read(root / "utforare.csv")
+    assert utf.height >= 6 and (utf["regi"] == "egen").sum() == 1
+    private = utf.filter(pl.col("regi") == "privat")
+    assert private["bankgiro"].null_count() == 0
+    for bg in private["bankgiro"]:
+        assert re.fullmatch(r"\d{3,4}-\d{4}", bg) and luhn.is_valid(bg.replace("-", ""))
+    assert all(orgnr.is_valid(n) for n in utf["orgnr"])
+    assert "saknar_heltid" in private["flaggor"].to_list()
+    assert any(set("åäöÅÄÖ") & set(n) for n in utf["namn"])
+
+
+def test_facit_matches_an_independent_recount(month, recounted):
+    counts, visits = recounted
+    assert counts == month[1]["avvikelser"]
+    assert visits.height == month[1]["visits"]["in_month"]
+
+
+def test_no_overlapping_visits(recounted):
+    _, visits = recounted
+    assert overlaps(visits, "personal_id") == 0
+    assert overlaps(visits, "brukare_id") == 0
+
+
+def test_planted_details(month):
+    root, facit = month
+    misregistered = [p["insats"] for p in facit["planted"]["insats-ej-i-bestallning"]]
+    assert sorted(misregistered) == sorted(RAMTID_INSATSER)
+    ev = read(root / MONTH / "taggningar.csv")
+    assert (ev["typ"] == "avbojt").sum() == facit["avvikelser"]["avbojt-besok"] + 2
+    assert facit["planted"]["giltiga-korrigerade-manuella"]
+    assert facit["visits"]["without_findings"] > 0.9 * facit["visits"]["in_month"]
+    assert 0.6 <= facit["ramtid_utford_andel"] <= 0.9
+    assert facit["uppehall_rows"] == read(root / MONTH / "uppehall.csv").height
+
+
+def test_norrkoping_size_in_a_daylight_saving_month(tmp_path):
+    facit = generate("2023-10", tmp_path, n_brukare=SIZES["norrkoping"], seed=1)
+    assert facit["brukare"] == 3000 and facit["utforare"] > 6
+    counts, visits = recount(tmp_path, "2023-10")
+    assert counts == facit["avvikelser"]
+    assert visits.height == facit["visits"]["in_month"]
+    ev = read(tmp_path / "2023-10" / "taggningar.csv")
+    assert not ev["tidpunkt"].str.slice(11, 2).is_in(["02"]).any()  # no local time near a shift
+
+
+def test_planted_times_name_existing_rows(month):
+    root, facit = month
+    ev = read(root / MONTH / "taggningar.csv")
+    rows = set(zip(ev["personal_id"], ev["brukare_id"], ev["tidpunkt"]))
+    checked = 0
+    for items in facit["planted"].values():
+        for item in items:
+            for key, value in item.items():
+                if key.startswith("tidpunkt") and "personal_id" in item:
+                    assert (item["personal_id"], item["brukare_id"], value) in rows, (key, item)
+                    checked += 1
+    assert checked > 50

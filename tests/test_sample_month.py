@@ -1,0 +1,66 @@
+"""The committed sample month (sample_data/2023-09, made by lovkorning.generate): the run finds
+exactly the avvikelser the generator planted, and accounts for every tag event."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from lovkorning import avvikelser as av
+from lovkorning.config import load
+from lovkorning.period import Period
+from lovkorning.pipeline import settle_month
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def settled():
+    return settle_month(load(REPO / "lovkorning.yaml"), Period(2023, 9), date(2023, 10, 9))
+
+
+def test_findings_are_exactly_the_planted_ones(settled):
+    facit = json.loads((REPO / "sample_data/2023-09/facit.json").read_text(encoding="utf-8"))
+    assert av.counts_by_code(settled.avr.avvikelser) == facit["avvikelser"]
+
+
+def test_every_tag_event_is_in_a_visit_or_a_finding(settled):
+    events = settled.indata.sources
+    n_rows = next(s.rows for s in events if s.name == "taggningar")
+    v = settled.visits.besok
+    in_visits = set(v["in_rad"].to_list()) | set(v["ut_rad"].to_list())
+    f = settled.avr.avvikelser.filter(pl.col("fil") == "taggningar.csv")
+    by_row = set(f.filter(~pl.col("kod").is_in(["insats-ej-i-bestallning", "insats-utan-regel", "insats-ej-i-lov",
+                                                   "besok-under-uppehall", "besok-utan-bestallning", "kort-besok",
+                                                   "langt-besok", "saknar-tagg", "besok-utan-insats"]))["rad"].to_list())
+    accounted = in_visits | by_row
+    assert accounted == set(range(2, n_rows + 2))
+    assert not (set(v.filter(~pl.col("utanfor"))["in_rad"].to_list()) & by_row)
+
+
+def test_every_order_line_is_paid_or_explained(settled):
+    orders = settled.indata.bestallningar
+    paid = set(settled.avr.rader["bestallning_id"].drop_nulls().to_list())
+    f = settled.avr.avvikelser.filter(pl.col("fil") == "bestallningar.csv")
+    explained = set(orders.join(f.select(pl.col("rad").alias("_rad")), on="_rad", how="semi")["bestallning_id"].to_list())
+    zero_time = set(orders.filter(pl.col("minuter_milli") == 0)["bestallning_id"].to_list())
+    unpaid_utford = set(orders.filter(pl.col("insats").is_in(["Avlösning", "Ledsagning", "Egenvård", "Vak"]))["bestallning_id"].to_list())
+    assert set(orders["bestallning_id"].to_list()) <= paid | explained | zero_time | unpaid_utford
+
+
+def test_the_sample_has_what_the_issue_asks_for(settled):
+    u = settled.avr.utforare
+    assert u.height >= 5 and u.filter(pl.col("regi") == "egen").height == 1
+    insatser = set(settled.indata.bestallningar["insats"].to_list()) | set(
+        settled.visits.besok_insats["insats"].to_list())
+    seed000 = ["Morgonhjälp", "Bad/dusch", "Förmiddagshjälp", "Lunchhjälp", "Eftermiddagshjälp", "Kvällshjälp 1",
+               "Kvällshjälp 2", "Städning", "Tvätt", "Promenad", "Telefonservice", "Inköp", "Inköp sammanboende",
+               "Inköp service", "Internethandel", "Social tid, träning", "Ärenden", "Övrigt", "Avlösning", "Egenvård",
+               "Ledsagning", "Matdistribution", "Natthjälp", "Tillsyn (digital)", "Vak", "RAM-tid"]
+    assert set(seed000) <= insatser
+    assert settled.avr.rader.filter(pl.col("tillagg_ore") > 0).height > 0          # landsbygd
+    assert settled.avr.justeringar.filter(pl.col("typ") == "avdrag").height == 1    # saknar_heltid
+    assert settled.avr.rader.filter(pl.col("regel") == "Genomförandeplan").height > 0
+    assert settled.avr.tid["uppehall_sek"].sum() > 0
