@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/lovkorning run $(MONTH)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 sample: $(STAMP)
 	$(BIN)/python -m lovkorning.generate $(MONTH) --dir sample_data --brukare 300 --seed 2023

@@ -69,7 +69,8 @@ def run(month: str = typer.Argument(..., help="Månaden som avräknas, ÅÅÅÅ-
     out.print(f"Att betala till privata utförare: {format_kronor(private)} kr, betalningsdag {avr.run.betalningsdag}")
     if written:
         out.print(f"Utdata: {written.out_dir}")
-        out.print(f"Betalfil: {written.payment_path}")
+        out.print(f"Betalfil: {written.payment_path}" if written.payment_path else
+                  "Ingen betalfil: ingen privat utförare har något att få utbetalt.")
     else:
         out.print("Provkörning (--dry-run): inga filer skrevs.")
 

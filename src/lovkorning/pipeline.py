@@ -32,6 +32,7 @@ from .settle import add_supplements, adjustments, brukare_zon, time_table, total
 from .visits import Visits, pair_visits
 from .writers.files import avvikelser_csv, manifest, payment_file, private_file, sha256
 from .writers.lb import parse_lb_totals
+from .writers.readback import summary_paid, workbook_total
 
 
 @dataclass
@@ -90,22 +91,36 @@ def write_outputs(cfg: LoadedConfig, settled: Settled) -> Written:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True, mode=0o700)
     private_file(tmp / "avvikelser.csv", avvikelser_csv(avr.avvikelser))
-    sheets = write_all_workbooks(avr, tmp / "avrakning")
-    paid_in_summary = write_sammanstallning(avr, tmp / "sammanstallning.xlsx")
-    lb = payment_file(avr)
-    rec = reconcile(avr, sheets, paid_in_summary, lb)
+    write_all_workbooks(avr, tmp / "avrakning")
+    write_sammanstallning(avr, tmp / "sammanstallning.xlsx")
     pay_name = f"betalning/lov-{avr.period.label}.txt"
-    if rec["ok"]:
-        private_file(tmp / pay_name, lb)
+    pay_tmp = tmp / f".{Path(pay_name).name}.unchecked"
+    private_file(pay_tmp, payment_file(avr))
+    rec = reconcile(avr, read_back(avr, tmp), summary_paid(tmp / "sammanstallning.xlsx"), pay_tmp.read_bytes())
+    has_payments = bool(avr.private_payees())
+    if rec["ok"] and has_payments:
+        (tmp / pay_name).parent.mkdir(mode=0o700, exist_ok=True)
+        pay_tmp.rename(tmp / pay_name)
+    else:
+        pay_tmp.unlink()
+    for d in [tmp, *(p for p in tmp.rglob("*") if p.is_dir())]:
+        d.chmod(0o700)
     outputs = {str(p.relative_to(tmp)): sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
-    count, net, _ = parse_lb_totals(lb)
-    pay = {"file": pay_name, "format": cfg.cfg.payment_format, "records": count, "total_ore": net} if rec["ok"] else None
+    pay = None
+    if rec["ok"] and has_payments:
+        count, net, _ = parse_lb_totals((tmp / pay_name).read_bytes())
+        pay = {"file": pay_name, "format": cfg.cfg.payment_format, "records": count, "total_ore": net}
     private_file(tmp / "manifest.json", manifest(avr, cfg.sha256, cfg.path, settled.indata.sources, outputs, pay, rec))
     _swap_into_place(tmp, final)
     if not rec["ok"]:
         raise ReconciliationError(
             f"Avstämningen misslyckades: {rec}. Ingen betalfil skrevs; övriga filer finns i {final}.")
-    return Written(final, final / pay_name, rec)
+    return Written(final, final / pay_name if pay else None, rec)
+
+
+def read_back(avr: Avrakning, out: Path) -> dict[str, int]:
+    """Each utförare's 'Att betala' as it stands in its workbook on disk."""
+    return {u: workbook_total(out / "avrakning" / f"{u}.xlsx") for u in avr.utforare["utforare_id"].to_list()}
 
 
 def reconcile(avr: Avrakning, sheets: dict[str, int], paid_in_summary: int, lb: bytes) -> dict:

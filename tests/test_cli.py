@@ -1,0 +1,122 @@
+"""The command line through its real entry point: exit codes, files written, nothing leaked."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from lbcheck import check_lb_file
+from monthbuilder import BG_2, BRUKARE_A, BRUKARE_B, Month
+
+REPO = Path(__file__).resolve().parents[1]
+PNR = re.compile(r"\b(19|20)?\d{6}[-+]?\d{4}\b")
+
+
+def cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    e = {**os.environ, **(env or {})}
+    e.pop("LOVKORNING_CONFIG", None) if env is None or "LOVKORNING_CONFIG" not in env else None
+    return subprocess.run([sys.executable, "-c", "from lovkorning.cli import main; main()", *args],
+                          cwd=cwd or REPO, env=e, capture_output=True, text=True, timeout=300)
+
+
+def seed001_month() -> Month:
+    """Seed 001's Timunderlag LOV: ramtid 12,43 h granted, 32 visits of 8,13 h, and one
+    Morgonhjälp visit of 0,15 h registered instead of RAM-tid, which earns nothing."""
+    m = Month().utforare("U01", "Omsorg Öst AB")
+    m.order("B1", BRUKARE_A, "U01", "RAM-tid", "745,8")
+    durations = [900] * 31 + [29_268 - 900 * 31]
+    for i, s in enumerate(durations):
+        m.visit(BRUKARE_A, "U01", "P1", f"2023-09-{1 + i % 28:02d} {8 + 4 * (i // 28):02d}:00:00", s, "RAM-tid")
+    m.visit(BRUKARE_A, "U01", "P2", "2023-09-05 12:00:00", 540, "Morgonhjälp")
+    return m
+
+
+def test_seed001_timunderlag_from_input_files_to_workbook(tmp_path):
+    cfg = seed001_month().write(tmp_path)
+    r = cli("run", "2023-09", "--config", str(cfg), "--datum", "2023-10-09")
+    assert r.returncode == 0, r.stderr
+    ws = load_workbook(tmp_path / "out/2023-09/avrakning/U01.xlsx")["Timunderlag"]
+    rows = {row[0]: row[1:8] for row in ws.iter_rows(values_only=True) if row[0] in ("RAM-tid", "Morgonhjälp", "Totalt")}
+    assert rows["RAM-tid"] == (12.43, None, 12.43, 8.13, 12.43, 32, 0.25)
+    assert rows["Morgonhjälp"][3:7] == (0.15, 0, 1, 0.15)
+    assert rows["Totalt"] == (12.43, None, 12.43, 8.28, 12.43, 33, 0.25)
+
+
+def test_run_writes_reconciled_outputs(tmp_path):
+    m = seed001_month().utforare("U02", "Hemtjänst Väst AB", bankgiro=BG_2).utforare("U09", "Kommunens hemtjänst", regi="egen")
+    m.order("B2", BRUKARE_B, "U02", "RAM-tid", "600").order("B3", BRUKARE_B, "U09", "Matdistribution", "60")
+    cfg = m.write(tmp_path)
+    r = cli("run", "2023-09", "--config", str(cfg), "--datum", "2023-10-09")
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "out/2023-09"
+    man = json.loads((out / "manifest.json").read_text())
+    lb = check_lb_file((out / "betalning/lov-2023-09.txt").read_bytes())
+    private = sum(v["ore"] for v in man["totals"].values() if v["regi"] == "privat")
+    assert lb["count"] == 2 and lb["total_ore"] == private == 561_836 + 10 * 45_200
+    assert man["total_ore"] == private + 45_200
+    assert sorted(p.name for p in (out / "avrakning").iterdir()) == ["U01.xlsx", "U02.xlsx", "U09.xlsx"]
+    assert man["reconciliation"]["ok"] is True
+    assert {o["file"] for o in man["outputs"]} >= {"avvikelser.csv", "sammanstallning.xlsx", "betalning/lov-2023-09.txt"}
+    assert oct(os.stat(out / "betalning/lov-2023-09.txt").st_mode & 0o777) == "0o600"
+
+
+def test_terminal_output_never_shows_a_personnummer(tmp_path):
+    cfg = seed001_month().write(tmp_path)
+    for args in (("run", "2023-09"), ("validate", "2023-09"), ("run", "2023-09", "--dry-run")):
+        r = cli(*args, "--config", str(cfg))
+        assert r.returncode == 0, r.stderr
+        assert not PNR.search(r.stdout + r.stderr), (args, r.stdout)
+
+
+def test_dry_run_writes_nothing(tmp_path):
+    cfg = seed001_month().write(tmp_path)
+    r = cli("run", "2023-09", "--config", str(cfg), "--dry-run")
+    assert r.returncode == 0 and "5\u00a0618,36" in r.stdout
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("args,code", [
+    (("run", "2023-13"), 2),
+    (("run",), 2),
+    (("frobnicate",), 2),
+    (("run", "2023-09", "--config", "/nonexistent/lovkorning.yaml"), 1),
+    (("check-config", "/nonexistent.yaml"), 1),
+])
+def test_exit_codes(args, code):
+    r = cli(*args)
+    assert r.returncode == code, (r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr
+
+
+def test_broken_input_exits_1_with_file_row_and_column(tmp_path):
+    m = seed001_month()
+    cfg = m.write(tmp_path)
+    f = tmp_path / "data/2023-09/bestallningar.csv"
+    f.write_text(f.read_text(encoding="utf-8-sig").replace("minuter;", "minutes;"), encoding="utf-8")
+    r = cli("run", "2023-09", "--config", str(cfg))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "bestallningar.csv, rad 1, kolumn 'minuter'" in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_check_config_explains_and_rejects(tmp_path):
+    r = cli("check-config", str(REPO / "config/norrkoping.yaml"), "--manad", "2023-10")
+    assert r.returncode == 0, r.stderr
+    assert "Ramtid" in r.stdout and "468,00" in r.stdout and "2023-11-08" in r.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((REPO / "config/norrkoping.yaml").read_text().replace("basis: beviljad", "basis: bevilad", 1))
+    r = cli("check-config", str(bad))
+    assert r.returncode == 1 and "okänd basis 'bevilad'" in r.stderr and ":" in r.stderr
+
+
+def test_config_from_environment(tmp_path):
+    cfg = seed001_month().write(tmp_path)
+    r = cli("validate", "2023-09", cwd=tmp_path / "data", env={"LOVKORNING_CONFIG": str(cfg)})
+    assert r.returncode == 0, r.stderr
