@@ -120,3 +120,15 @@ def test_config_from_environment(tmp_path):
     cfg = seed001_month().write(tmp_path)
     r = cli("validate", "2023-09", cwd=tmp_path / "data", env={"LOVKORNING_CONFIG": str(cfg)})
     assert r.returncode == 0, r.stderr
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    from lovkorning.cli import app
+    import typer.main
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    names = [c.name or c.callback.__name__ for c in app.registered_commands]
+    assert {"run", "validate", "check-config"} <= set(names)
+    for name in names:
+        r = cli(name, "--help")
+        assert r.returncode == 0 and "Usage" in r.stdout
+        assert f"lovkorning {name}" in readme, name

@@ -341,6 +341,7 @@ def _check_references(cfg: Config, rates: "RateBook", data: dict, origin: dict[s
         where = Plats(str(origin.get("rules")), _line_of(data, ("rules", i)))
         for problem in rule_problems(rule, rates):
             errors.append(Fel(f"regel '{rule.name}': {problem}", where))
+    errors += [Fel(msg, Plats(str(origin.get(key)), _line_of(data, (key,)))) for key, msg in not_yet_supported(cfg)]
     names = [r.name for r in cfg.rules]
     for name in sorted({n for n in names if names.count(n) > 1}):
         errors.append(Fel(f"regelnamnet '{name}' används flera gånger", Plats(str(origin.get("rules")))))
@@ -375,6 +376,23 @@ def rule_problems(rule: RuleCfg, rates: "RateBook") -> list[str]:
     if rule.avbojt_percent is not None and b not in ("schablon", "besok"):
         p.append("'avbojt_percent' gäller bara basis 'schablon' och 'besok'")
     return p
+
+
+IMPLEMENTED_BASES = {"beviljad", "utford", "genomforandeplan", "none"}
+
+
+def not_yet_supported(cfg: Config) -> list[tuple[str, str]]:
+    """Contract keys this version reads but cannot yet apply: refused, never silently ignored."""
+    out = []
+    if cfg.visits.window is not None:
+        out.append(("visits", "'visits.window' stöds ännu inte av denna version."))
+    for r in cfg.rules:
+        if r.basis not in IMPLEMENTED_BASES:
+            out.append(("rules", f"regel '{r.name}': basis '{r.basis}' stöds ännu inte av denna version."))
+        for key in ("tid", "uppehall_percent", "avbojt_percent"):
+            if getattr(r, key) is not None:
+                out.append(("rules", f"regel '{r.name}': '{key}' stöds ännu inte av denna version."))
+    return out
 
 
 def config_path(cli_value: Path | None, env: dict[str, str]) -> Path:
