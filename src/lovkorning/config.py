@@ -22,6 +22,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from . import ids
 from .errors import ConfigError, Fel, Plats
+from .rates import RateBook, compile_rates
 from .schedule import PaymentRule
 
 INPUT_FILES = ("utforare", "bestallningar", "uppehall", "taggningar", "genomforandeplaner", "overtid")
@@ -322,8 +323,6 @@ def _validation_errors(exc: ValidationError, data: dict, origin: dict[str, Path]
 
 def load(path: Path) -> LoadedConfig:
     """Load and validate a config; raise ConfigError with every problem found."""
-    from .rates import compile_rates
-
     data, origin, raw = _load_tree(Path(path))
     try:
         cfg = Config.model_validate(data)
@@ -403,5 +402,3 @@ def config_path(cli_value: Path | None, env: dict[str, str]) -> Path:
         return Path(env["LOVKORNING_CONFIG"])
     return Path("lovkorning.yaml")
 
-
-from .rates import RateBook  # noqa: E402  (type used in annotations above)

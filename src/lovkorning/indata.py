@@ -8,14 +8,13 @@ not hold up every provider's payment; the rejected rows are listed in avvikelser
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
 
 from . import avvikelser as av
 from .config import INPUT_FILES, LoadedConfig
 from .errors import Fel, InputError, Plats
-from .parse import SPECS, _add_absent, parse_frame, required_columns
+from .parse import SPECS, add_absent, parse_frame, required_columns
 from .period import Period
 from .readers import Source, locate, read_table, require_columns
 
@@ -38,7 +37,7 @@ class Indata:
 def empty_frame(name: str) -> pl.DataFrame:
     base = pl.DataFrame(schema={"_fil": pl.String, "_rad": pl.Int64})
     minutes = {c.name: f"{c.name}_milli" for c in SPECS[name] if c.kind == "minutes"}
-    return _add_absent(name, base, []).rename(minutes)
+    return add_absent(name, base, []).rename(minutes)
 
 
 def read_one(cfg: LoadedConfig, period: Period, name: str) -> tuple[pl.DataFrame, pl.DataFrame, Source | None]:
@@ -121,5 +120,3 @@ def reject_bad_intervals(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.
             out[name] = df.filter(~bad)
     return out, av.concat(findings)
 
-
-__all__ = ["Indata", "read_month", "SPECS", "Path"]

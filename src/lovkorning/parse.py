@@ -134,7 +134,7 @@ def parse_frame(name: str, raw: pl.DataFrame, ref: date,
                                 if av.KODER[kod].allvarlighet == "fel"]
                                + [pl.col(f"_miss_{c.name}") for c in present if c.required] + [pl.lit(False)])
     out = flags.with_columns(typed).filter(~reject).select([c.name for c in present] + ["_fil", "_rad"])
-    out = _add_absent(name, out, raw.columns)
+    out = add_absent(name, out, raw.columns)
     return out.rename({c.name: f"{c.name}_milli" for c in specs if c.kind == "minutes"}), av.concat(findings)
 
 
@@ -212,7 +212,7 @@ DEFAULTS = {
 }
 
 
-def _add_absent(name: str, df: pl.DataFrame, raw_cols: list[str]) -> pl.DataFrame:
+def add_absent(name: str, df: pl.DataFrame, raw_cols: list[str]) -> pl.DataFrame:
     """Optional columns the file lacks, as typed nulls (or the kind's default)."""
     types = {"str": pl.String, "pnr": pl.String, "bankgiro": pl.String, "orgnr": pl.String, "enum": pl.String,
              "enum_lower": pl.String, "date": pl.Date, "datetime": pl.Datetime("us", "UTC"),
