@@ -147,5 +147,55 @@ def test_every_event_is_accounted_for(tmp_path):
         m.event(BRUKARE_A, "U01", "P3", "2023-09-04 10:00:00", "avbojt", insatser="RAM-tid")
     v = pair(tmp_path, build)
     in_visits = set(v.besok["in_rad"].to_list()) | set(v.besok["ut_rad"].to_list())
-    found = set(v.avvikelser["rad"].to_list())
+    event_codes = ["dubbel-handelse", "saknar-utcheckning", "saknar-incheckning", "ut-fore-in", "avbojt-besok"]
+    found = set(v.avvikelser.filter(pl.col("kod").is_in(event_codes))["rad"].to_list())
     assert in_visits | found == set(range(2, 10)) and not (in_visits & found)
+
+
+def test_one_staff_member_cannot_be_at_two_brukare_at_once(tmp_path):
+    from monthbuilder import BRUKARE_B
+    def build(m):
+        m.order("B2", BRUKARE_B, "U01", "RAM-tid", "600")
+        m.visit(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", 3600, "RAM-tid")   # forgot to check out until 09:00
+        m.visit(BRUKARE_B, "U01", "P1", "2023-09-04 08:20:00", 1200, "RAM-tid")   # but checked in at B at 08:20
+    v = pair(tmp_path, build)
+    assert codes(v) == [("samtidiga-besok", 2)]
+    assert v.besok.sort("in_rad")["raknade_sek"].to_list() == [1200, 1200]
+
+
+@pytest.mark.parametrize("dubbel,counted,found", [("nej", [1800, 1200], [("dubbelbemanning-saknas", 4)]),
+                                                  ("ja", [1800, 1800], [])])
+def test_two_staff_at_once_count_twice_only_with_dubbelbemanning(tmp_path, dubbel, counted, found):
+    m = Month().utforare("U01", "Omsorg Öst AB").order("B1", BRUKARE_A, "U01", "RAM-tid", "600", dubbel=dubbel)
+    m.visit(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", 1800, "RAM-tid")
+    m.visit(BRUKARE_A, "U01", "P2", "2023-09-04 08:20:00", 1800, "RAM-tid")   # overlaps 08:20–08:30
+    cfg = load(m.write(tmp_path))
+    from lovkorning.visits import double_staffing
+    ind = read_month(cfg, SEP)
+    v = pair_visits(ind.taggningar, cfg.cfg.visits, SEP, double_staffing(ind.bestallningar, SEP))
+    assert v.besok.sort("in_rad")["raknade_sek"].to_list() == counted
+    assert codes(v) == found
+
+
+@pytest.mark.parametrize("start,seconds,counted", [
+    ("2023-09-04 06:30:00", 3600, 1800),     # 06:30–07:30: the half hour before 07:00 is cut
+    ("2023-09-04 22:00:00", 3600, 1800),     # 22:00–23:00: after 22:30 is cut
+    ("2023-09-04 23:00:00", 1800, 0),        # wholly outside: counts nothing
+    ("2023-09-04 21:00:00", 12 * 3600, 5400 + 0),   # over midnight to 09:00: 21:00–22:30 (and 07:00–09:00 next day)
+])
+def test_window_cuts_utford_time_outside_07_2230(tmp_path, start, seconds, counted):
+    v = pair(tmp_path, lambda m: m.visit(BRUKARE_A, "U01", "P1", start, seconds, "RAM-tid"),
+             window=("07:00", "22:30"), max_minutes=24 * 60)
+    expected = counted if seconds < 12 * 3600 else 5400 + 7200
+    assert v.besok["raknade_sek"].to_list() == [expected]
+
+
+def test_window_on_the_spring_clock_change(tmp_path):
+    # 2024-03-31: 02:00 → 03:00. A window 00:00–06:00 is only five real hours that night.
+    per = Period(2024, 3)
+    m = Month(month="2024-03").utforare("U01", "Omsorg Öst AB").order("B1", BRUKARE_A, "U01", "RAM-tid", "600")
+    m.visit(BRUKARE_A, "U01", "P1", "2024-03-31 00:00:00", 5 * 3600, "RAM-tid")   # real 5 h, 00:00–06:00 local
+    cfg = load(m.write(tmp_path))
+    cfg.cfg.__dict__["visits"] = cfg.cfg.visits.model_copy(update={"window": ("00:00", "04:00")})
+    v = pair_visits(read_month(cfg, per).taggningar, cfg.cfg.visits, per)
+    assert v.besok["raknade_sek"].to_list() == [3 * 3600]   # 00:00–04:00 local is three real hours

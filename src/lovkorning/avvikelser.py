@@ -46,6 +46,8 @@ KODER: dict[str, Kod] = {
         Kod("langt-besok", "varning", "Långt besök"),
         Kod("saknar-tagg", "varning", "Besöket är inte verifierat med tagg"),
         Kod("besok-utan-insats", "varning", "Besök utan registrerad insats"),
+        Kod("samtidiga-besok", "varning", "Samma personal hos två brukare samtidigt"),
+        Kod("dubbelbemanning-saknas", "varning", "Två personal samtidigt utan dubbelbemanning i beställningen"),
         Kod("besok-utan-bestallning", "varning", "Besök hos brukare utan beställning hos utföraren"),
         Kod("insats-ej-i-bestallning", "varning", "Insatsen finns inte i beställningen"),
         Kod("insats-ej-i-lov", "info", "Insatsen ingår inte i LOV"),

@@ -6,8 +6,11 @@ from __future__ import annotations
 import polars as pl
 
 from .config import RuleCfg
+from .beviljad import divisor, uppehall_days
 from .engine import Context, basis, matches, with_segment, with_zon
 from .errors import ConfigError
+from .money import expr_div_round
+from .timewin import daily, intersect, overlap_seconds
 
 HOUR = 3600
 
@@ -20,20 +23,45 @@ def _time_lines(df: pl.DataFrame, paid: str) -> pl.DataFrame:
 
 @basis("beviljad")
 def beviljad(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
-    """Beviljad tid LOV of matching orders, from verkstalld_fran; one line per order × segment."""
+    """Beviljad tid LOV of matching orders, from verkstalld_fran; one line per order × segment.
+    With `uppehall_percent`, a share of the uppehåll days is paid too, on lines of their own."""
     o = ctx.order_lines.filter(matches(rule))
-    o = o.select("utforare_id", "brukare_id", "zon", "insats", "bestallning_id",
-                 pl.col("a").alias("fran"), pl.col("b").alias("till"), "beviljad_lov_sek")
-    return _time_lines(o, "beviljad_lov_sek")
+    lines = _time_lines(o.select("utforare_id", "brukare_id", "zon", "insats", "bestallning_id",
+                                 pl.col("a").alias("fran"), pl.col("b").alias("till"), "beviljad_lov_sek"),
+                        "beviljad_lov_sek")
+    if not rule.uppehall_percent:
+        return lines
+    return pl.concat([lines, _paid_pause(rule, o, ctx).select(lines.columns)])
+
+
+def _paid_pause(rule: RuleCfg, o: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """Solna: day 1, 2, … of an uppehåll with an orsak in the table is paid at that share."""
+    table = [(orsak, i + 1, int(pct * 100)) for orsak, shares in rule.uppehall_percent.items() for i, pct in enumerate(shares)]
+    shares = pl.DataFrame(table, schema={"orsak": pl.String, "dag_nr": pl.Int64, "bp": pl.Int64}, orient="row")
+    days = uppehall_days(ctx.uppehall, ctx.period).join(shares, on=["orsak", "dag_nr"])
+    hits = o.join(days.rename({"utforare_id": "u_utf"}), on="brukare_id").filter(
+        pl.col("dag").is_between("a", "b") & (pl.col("u_utf").is_null() | (pl.col("u_utf") == pl.col("utforare_id"))))
+    g = hits.group_by("bestallning_id", "seg").agg(
+        pl.col("bp").sum(), pl.col("dag").min().alias("fran"), pl.col("dag").max().alias("till"),
+        pl.col("utforare_id", "brukare_id", "zon", "insats", "minuter_milli", "per").first())
+    sek = expr_div_round(pl.col("minuter_milli") * 60 * pl.col("bp"), divisor(ctx.period) * 1000 * 10_000)
+    g = g.with_columns(sek.alias("s"), (pl.col("insats") + " (uppehåll)").alias("insats")).filter(pl.col("s") > 0)
+    return _time_lines(g, "s")
 
 
 def visit_time(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
-    """Counted seconds of valid visits whose insats (and staff role) the rule names."""
-    if rule.tid is not None:
-        raise ConfigError(f"Regeln '{rule.name}': 'tid' stöds ännu inte av denna version.")
+    """Counted seconds of valid visits whose insats (and staff role) the rule names. With `tid`,
+    only the part of each visit inside that daily window (and inside visits.window) counts."""
     v = ctx.visits.besok_insats.filter(pl.col("giltig") & matches(rule))
     if rule.roller:
         v = v.filter(pl.col("roll").is_in(rule.roller))
+    if rule.tid is not None:
+        vc = ctx.cfg.cfg.visits
+        secs = overlap_seconds("eff_in", "eff_ut", "datum", intersect(daily(rule.tid), daily(vc.window)))
+        secs = pl.min_horizontal(secs, pl.lit(vc.max_minutes * 60))
+        share = secs // pl.col("n_insatser")
+        v = v.with_columns((share + pl.when(pl.col("insats_nr") == 0).then(secs - share * pl.col("n_insatser"))
+                            .otherwise(0)).cast(pl.Int64).alias("sek")).filter(pl.col("sek") > 0)
     return with_segment(v, ctx.segs)
 
 
@@ -106,9 +134,22 @@ def _utford_brukare(rule: RuleCfg, ctx: Context, v: pl.DataFrame) -> pl.DataFram
 
 @basis("utford")
 def utford(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
-    """Utförd tid of valid visits; capped at beviljad per order or per brukare unless cap none."""
+    """Utförd tid of valid visits; capped at beviljad per order or per brukare unless cap none,
+    and at a share of other insatser's utförd tid with `max_andel`."""
     v = visit_time(rule, ctx)
-    return {"none": _utford_none, "order": _utford_order, "brukare": _utford_brukare}[rule.cap](rule, ctx, v)
+    lines = {"none": _utford_none, "order": _utford_order, "brukare": _utford_brukare}[rule.cap](rule, ctx, v)
+    return _max_share(rule, ctx, lines) if rule.max_andel else lines
+
+
+def _max_share(rule: RuleCfg, ctx: Context, lines: pl.DataFrame) -> pl.DataFrame:
+    """Per utförare: at most percent × the utförd time of the `av` insatser (survey: HSL ≤ 17 %)."""
+    base = ctx.visits.besok_insats.filter(pl.col("giltig") & pl.col("insats").is_in(rule.max_andel.av))
+    bp = int(rule.max_andel.percent * 100)
+    caps = base.group_by("utforare_id").agg(pl.col("sek").sum()).with_columns(
+        expr_div_round(pl.col("sek") * bp, 10_000).alias("cap")).drop("sek")
+    g = lines.join(caps, on="utforare_id", how="left").with_columns(pl.col("cap").fill_null(0))
+    paid = allocate(g, ["utforare_id"], ["fran", "brukare_id", "insats"], "ersatt_sek", "cap")
+    return _time_lines(paid.drop("ersatt_sek", "antal", "_num", "_den").filter(pl.col("paid") > 0), "paid")
 
 
 def plan_status(plans: pl.DataFrame, ctx: Context) -> pl.DataFrame:

@@ -33,8 +33,9 @@ def uppehall_days(uppehall: pl.DataFrame, period: Period) -> pl.DataFrame:
         pl.max_horizontal("fran", pl.lit(period.start)).alias("a"),
         pl.min_horizontal(pl.col("till").fill_null(period.end), pl.lit(period.end)).alias("b"),
     ).filter(pl.col("a") <= pl.col("b"))
-    days = u.select("brukare_id", "utforare_id", "orsak", pl.date_ranges("a", "b").alias("dag")).explode("dag")
-    return days.unique(["brukare_id", "utforare_id", "dag"], keep="first", maintain_order=True)
+    days = u.sort("fran").select("brukare_id", "utforare_id", "orsak", "fran", pl.date_ranges("a", "b").alias("dag")).explode("dag")
+    days = days.with_columns(((pl.col("dag") - pl.col("fran")).dt.total_days() + 1).cast(pl.Int64).alias("dag_nr"))
+    return days.drop("fran").unique(["brukare_id", "utforare_id", "dag"], keep="first", maintain_order=True)
 
 
 def order_segments(orders: pl.DataFrame, segs: pl.DataFrame, period: Period) -> pl.DataFrame:

@@ -23,11 +23,11 @@ def insats_classes(cfg: Config) -> tuple[set[str], set[str], set[str], bool]:
     """(paid insatser, known-but-unpaid insatser, insatser needing no order, a rule matches all)."""
     paid, unpaid, orderless, catch_all = set(), set(), set(), False
     for r in cfg.rules:
-        names = set(r.insatser or [])
+        names = set(r.named_insatser())
         if r.basis == "none":
             unpaid |= names
             continue
-        if not r.insatser and r.basis in ("utford", "besok"):
+        if not names and not r.roller and r.basis in ("utford", "besok"):
             catch_all = True
         paid |= names
         if (r.basis == "utford" and r.cap == "none") or r.basis == "besok":

@@ -115,13 +115,19 @@ def check_config(path: Optional[Path] = typer.Argument(None, help="Konfiguration
     out.print(f"Månad {period.label}: körs {run_day(period, c.schedule.run_workday)} "
               f"({c.schedule.run_workday}:e arbetsdagen), betalas {payment_date(period, cfg.payment_rule(), c.schedule.run_workday)}")
     out.print(f"Besök: minst {c.visits.min_minutes} min, högst {c.visits.max_minutes} min, tagg: {c.visits.require_tag}")
-    out.print(report.rules_table(cfg))
+    if c.visits.window:
+        out.print(f"Utförd tid räknas bara {c.visits.window[0]}–{c.visits.window[1]}.")
+    out.print(f"Så betalas insatserna {period.label}:")
+    out.print(report.insats_table(cfg, period))
+    out.print("Rater:")
     out.print(report.rates_table(cfg, period))
     for s in c.supplements:
         out.print(f"Tillägg '{s.name}': " + (f"{s.percent} % för zon {', '.join(s.zon or ['alla'])}" if s.percent is not None
                                            else f"{s.per_utford_timme} kr per utförd timme") + (f", flagga {s.flagga}" if s.flagga else ""))
     for d in c.deductions:
-        out.print(f"Avdrag '{d.name}': {d.percent} % för utförare med flaggan {d.flagga}")
+        when = [f"flaggan {d.flagga}"] if d.flagga else []
+        when += [f"andel utförd under {d.min_andel_utford} %"] if d.min_andel_utford is not None else []
+        out.print(f"Avdrag '{d.name}': {d.percent} % för utförare med " + " och ".join(when))
     out.print(f"Momskompensation: {c.momskompensation.percent} % (privata utförare)")
 
 

@@ -103,6 +103,13 @@ class VisitsCfg(Strict):
         return v
 
 
+class MaxAndelCfg(Strict):
+    """At most `percent` of the utförd time of insatser `av`, per utförare and month (survey, 003:
+    delegated HSL paid up to 17 % of the utförd bistånd time)."""
+    percent: Decimal = Field(ge=0, le=1000)
+    av: list[str]
+
+
 class RuleCfg(Strict):
     name: str
     basis: str
@@ -115,6 +122,21 @@ class RuleCfg(Strict):
     tid: tuple[str, str] | None = None
     uppehall_percent: dict[str, list[Decimal]] | None = None
     avbojt_percent: dict[str, Decimal] | None = None
+    max_andel: MaxAndelCfg | None = None
+
+    def named_insatser(self) -> list[str]:
+        """The insatser the rule names: its list, or for schablon the insatser it has minutes for."""
+        if self.insatser:
+            return list(self.insatser)
+        return list(self.schablon or {})
+
+    @field_validator("schablon")
+    @classmethod
+    def _schablon(cls, v: dict[str, Decimal] | None) -> dict[str, Decimal] | None:
+        for insats, minutes in (v or {}).items():
+            if minutes < 0 or minutes * 60 != int(minutes * 60):
+                raise ValueError(f"schablon för '{insats}': {minutes} minuter är inte ett helt antal sekunder")
+        return v
 
     @field_validator("basis")
     @classmethod
@@ -147,9 +169,18 @@ class SupplementCfg(Strict):
 
 
 class DeductionCfg(Strict):
+    """A percent off an utförare's total: for utförare with `flagga`, and/or whose andel utförd
+    (utförd / beviljad tid LOV) is below `min_andel_utford` percent (survey, 003: 80 %)."""
     name: str
-    flagga: str
     percent: Decimal = Field(ge=0, le=100)
+    flagga: str | None = None
+    min_andel_utford: Decimal | None = Field(default=None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _when(self) -> "DeductionCfg":
+        if self.flagga is None and self.min_andel_utford is None:
+            raise ValueError("ange 'flagga', 'min_andel_utford' eller båda")
+        return self
 
 
 class MomsCfg(Strict):
@@ -171,6 +202,7 @@ class Config(Strict):
     deductions: list[DeductionCfg] = Field(default_factory=list)
     momskompensation: MomsCfg = MomsCfg()
     default_zon: str = "tätort"
+    insatser: list[str] | None = None        # extension: the municipality's catalogue of insatser
 
 
 class LoadedConfig:
@@ -340,7 +372,7 @@ def _check_references(cfg: Config, rates: "RateBook", data: dict, origin: dict[s
         where = Plats(str(origin.get("rules")), _line_of(data, ("rules", i)))
         for problem in rule_problems(rule, rates):
             errors.append(Fel(f"regel '{rule.name}': {problem}", where))
-    errors += [Fel(msg, Plats(str(origin.get(key)), _line_of(data, (key,)))) for key, msg in not_yet_supported(cfg)]
+    errors += [Fel(msg, Plats(str(origin.get(key)), _line_of(data, path))) for key, path, msg in insats_problems(cfg)]
     names = [r.name for r in cfg.rules]
     for name in sorted({n for n in names if names.count(n) > 1}):
         errors.append(Fel(f"regelnamnet '{name}' används flera gånger", Plats(str(origin.get("rules")))))
@@ -349,7 +381,7 @@ def _check_references(cfg: Config, rates: "RateBook", data: dict, origin: dict[s
 
 
 REQUIRES_RATE = {"beviljad", "utford", "schablon", "besok", "manad", "start", "genomforandeplan"}
-REQUIRES_INSATSER = {"beviljad", "utford", "schablon", "manad", "none"}
+REQUIRES_INSATSER = {"beviljad", "utford", "manad", "none"}
 
 
 def rule_problems(rule: RuleCfg, rates: "RateBook") -> list[str]:
@@ -374,23 +406,38 @@ def rule_problems(rule: RuleCfg, rates: "RateBook") -> list[str]:
         p.append("'uppehall_percent' gäller bara basis 'beviljad'")
     if rule.avbojt_percent is not None and b not in ("schablon", "besok"):
         p.append("'avbojt_percent' gäller bara basis 'schablon' och 'besok'")
+    if rule.max_andel is not None and b != "utford":
+        p.append("'max_andel' gäller bara basis 'utford'")
+    if rule.rate and rule.rate in rates.rates and "roll" in rates[rule.rate].by and b not in ("utford", "besok", "schablon"):
+        p.append(f"raten '{rule.rate}' är uppdelad på roll, men basis '{b}' har inga besök att ta roll från")
+    for orsak, shares in (rule.uppehall_percent or {}).items():
+        if any(not 0 <= x <= 100 for x in shares):
+            p.append(f"'uppehall_percent' för '{orsak}': procent måste ligga mellan 0 och 100")
     return p
 
 
-IMPLEMENTED_BASES = {"beviljad", "utford", "genomforandeplan", "none"}
-
-
-def not_yet_supported(cfg: Config) -> list[tuple[str, str]]:
-    """Contract keys this version reads but cannot yet apply: refused, never silently ignored."""
+def insats_problems(cfg: Config) -> list[tuple[str, tuple, str]]:
+    """Insatser named where they cannot be meant: not in the catalogue (when there is one), an
+    avbojt_percent or schablon entry for an insats the rule does not name, a max_andel base no
+    rule names. Each as (top-level key, path for the line, message)."""
+    known = set(cfg.insatser or [])
+    named = {i for r in cfg.rules for i in r.named_insatser()}
     out = []
-    if cfg.visits.window is not None:
-        out.append(("visits", "'visits.window' stöds ännu inte av denna version."))
-    for r in cfg.rules:
-        if r.basis not in IMPLEMENTED_BASES:
-            out.append(("rules", f"regel '{r.name}': basis '{r.basis}' stöds ännu inte av denna version."))
-        for key in ("tid", "uppehall_percent", "avbojt_percent"):
-            if getattr(r, key) is not None:
-                out.append(("rules", f"regel '{r.name}': '{key}' stöds ännu inte av denna version."))
+    for n, r in enumerate(cfg.rules):
+        mine = set(r.named_insatser())
+        refs = [(i, "insatser") for i in r.insatser or []] + [(i, "schablon") for i in r.schablon or {}]
+        refs += [(i, "avbojt_percent") for i in r.avbojt_percent or {} if i != "default"]
+        refs += [(i, "max_andel") for i in (r.max_andel.av if r.max_andel else [])]
+        for insats, where in refs:
+            if cfg.insatser is not None and insats not in known:
+                out.append(("rules", ("rules", n), f"regel '{r.name}': okänd insats '{insats}' i '{where}'; "
+                            "den finns inte i 'insatser'"))
+            elif where == "avbojt_percent" and mine and insats not in mine:
+                out.append(("rules", ("rules", n), f"regel '{r.name}': 'avbojt_percent' för '{insats}', som regeln inte ersätter"))
+            elif where == "schablon" and r.insatser and insats not in r.insatser:
+                out.append(("rules", ("rules", n), f"regel '{r.name}': schablon för '{insats}', som inte finns i regelns 'insatser'"))
+            elif where == "max_andel" and insats not in named:
+                out.append(("rules", ("rules", n), f"regel '{r.name}': 'max_andel' räknar på '{insats}', som ingen regel nämner"))
     return out
 
 

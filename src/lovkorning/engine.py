@@ -106,7 +106,7 @@ def finish(lines: pl.DataFrame, rule: RuleCfg) -> pl.DataFrame:
 
 def apply_rules(ctx: Context) -> pl.DataFrame:
     """Every rule's money lines, in rule order, sorted within a rule."""
-    from . import bases  # noqa: F401  (registers the bases)
+    from . import bases, fees  # noqa: F401  (registers the bases)
 
     out = []
     for rule in ctx.cfg.cfg.rules:
@@ -115,7 +115,8 @@ def apply_rules(ctx: Context) -> pl.DataFrame:
         if rule.basis not in BASES:
             raise ConfigError(Fel(f"Regeln '{rule.name}': basis '{rule.basis}' stöds ännu inte av denna version.",
                                   Plats(str(ctx.cfg.path))))
-        lines = BASES[rule.basis](rule, ctx).select(LINE_COLUMNS)
+        raw = BASES[rule.basis](rule, ctx)
+        lines = raw.select(LINE_COLUMNS + (["roll"] if "roll" in raw.columns else []))
         if lines.height:
             out.append(finish(price(lines, rule, ctx), rule).sort("utforare_id", "brukare_id", "insats", "fran", "bestallning_id"))
     if not out:

@@ -29,7 +29,7 @@ from .readers import Source
 from .result import Avrakning, Kommun, RunInfo
 from .schedule import payment_date, run_day
 from .settle import add_supplements, adjustments, brukare_zon, time_table, totals
-from .visits import Visits, pair_visits
+from .visits import Visits, double_staffing, pair_visits
 from .writers.files import avvikelser_csv, manifest, payment_file, private_file, sha256
 from .writers.lb import parse_lb_totals
 from .writers.readback import summary_paid, workbook_total
@@ -67,16 +67,17 @@ def run_info(cfg: LoadedConfig, period: Period, today: date, sources: list[Sourc
 
 def settle_month(cfg: LoadedConfig, period: Period, today: date) -> Settled:
     indata = read_month(cfg, period)
-    visits = pair_visits(indata.taggningar, cfg.cfg.visits, period)
+    visits = pair_visits(indata.taggningar, cfg.cfg.visits, period, double_staffing(indata.bestallningar, period))
     ctx = context(cfg, period, indata, visits)
     rader = add_supplements(apply_rules(ctx), cfg.cfg, indata.utforare)
-    just = adjustments(rader, cfg.cfg, indata.utforare, ctx)
+    tid = time_table(ctx)
+    just = adjustments(rader, cfg.cfg, indata.utforare, ctx, tid)
     findings = av.sort(av.concat([
         indata.avvikelser, visits.avvikelser, order_findings(indata.bestallningar, period),
         visit_findings(ctx), order_rule_findings(ctx), plan_findings(ctx)]))
     k = cfg.cfg.kommun
     avr = Avrakning(period, Kommun(k.namn, k.bankgiro), run_info(cfg, period, today, indata.sources),
-                    indata.utforare.drop("_fil", "_rad"), time_table(ctx), rader, just, findings,
+                    indata.utforare.drop("_fil", "_rad"), tid, rader, just, findings,
                     totals(rader, just, indata.utforare))
     return Settled(avr, indata, visits)
 

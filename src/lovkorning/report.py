@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import avvikelser as av
-from .config import LoadedConfig
+from .config import LoadedConfig, RuleCfg
 from .money import format_kronor
 from .period import Period
 from .rates import Rate
@@ -53,18 +53,57 @@ def payees_table(utforare: pl.DataFrame, totals: dict[str, int]) -> Table:
     return t
 
 
-def rules_table(cfg: LoadedConfig) -> Table:
-    t = _table("regel", "basis", "insatser", "rate", "övrigt")
+UNIT = {"beviljad": "kr/h", "utford": "kr/h", "schablon": "kr/h", "genomforandeplan": "kr/h",
+        "besok": "kr/besök", "manad": "kr/månad", "start": "kr/gång"}
+
+
+def how_paid(r: RuleCfg, insats: str | None) -> str:
+    """One line of Swedish saying how a rule pays an insats."""
+    text = {
+        "beviljad": "beviljad tid LOV (verkställd, utom uppehåll)",
+        "utford": {"none": "utförd tid", "order": "utförd tid, högst beviljad per beställning (+ övertid)",
+                   "brukare": "utförd tid, högst beviljad per brukare och månad (+ övertid)"}.get(r.cap or "", "utförd tid"),
+        "schablon": f"{(r.schablon or {}).get(insats, '?')} min per registrerad insats, högst 'antal' per beställningsperiod",
+        "besok": "avgift per giltigt besök",
+        "manad": "avgift per månad, i proportion till aktiva dagar",
+        "start": "en gång per ny brukare hos utföraren",
+        "genomforandeplan": f"{r.hours} h en gång per brukare och utförare (första godkända planen)",
+        "none": "ersätts inte",
+    }[r.basis]
+    extra = []
+    if r.roller:
+        extra.append("endast " + ", ".join(r.roller))
+    if r.tid:
+        extra.append(f"endast tid {r.tid[0]}–{r.tid[1]}")
+    if r.max_andel:
+        extra.append(f"högst {r.max_andel.percent} % av utförd tid för {', '.join(r.max_andel.av)}")
+    if r.uppehall_percent:
+        extra.append("uppehåll: " + "; ".join(f"{k} {'/'.join(str(x) for x in v)} %" for k, v in r.uppehall_percent.items()))
+    if r.avbojt_percent:
+        extra.append("avböjt: " + ", ".join(f"{k} {v} %" for k, v in r.avbojt_percent.items()))
+    return text + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def rate_in_month(cfg: LoadedConfig, name: str | None, period: Period) -> str:
+    """The rate's values in force during the month, compactly."""
+    if not name:
+        return "—"
+    rate = cfg.rates[name]
+    parts = []
+    for key, a, b, ore in rate.describe(period):
+        label = " ".join(key)
+        when = "" if (a, b) == (period.start, period.end) else f" ({a.day}–{b.day}/{a.month})"
+        parts.append(f"{label + ' ' if label else ''}{'—' if ore is None else format_kronor(ore)}{when}")
+    return " · ".join(parts)
+
+
+def insats_table(cfg: LoadedConfig, period: Period) -> Table:
+    """For the month: every insats the rules name, how it is paid and at which rate."""
+    t = _table("insats", "regel", "betalas för", "sats", "enhet")
     for r in cfg.cfg.rules:
-        extra = []
-        if r.cap:
-            extra.append(f"tak: {r.cap}")
-        if r.hours is not None:
-            extra.append(f"{r.hours} h")
-        if r.roller:
-            extra.append("roller: " + ", ".join(r.roller))
-        t.add_row(r.name, r.basis, ", ".join(r.insatser or ["(alla)"] if r.basis != "genomforandeplan" else ["—"]),
-                  r.rate or "—", "; ".join(extra))
+        names = r.named_insatser() or ["(alla)" if r.basis in ("besok", "utford", "start") else "—"]
+        for insats in names:
+            t.add_row(insats, r.name, how_paid(r, insats), rate_in_month(cfg, r.rate, period), UNIT.get(r.basis, ""))
     return t
 
 

@@ -47,14 +47,42 @@ def add_supplements(rader: pl.DataFrame, cfg: Config, utforare: pl.DataFrame) ->
     return r.with_columns((pl.col("tillagg_ore") + extra).alias("tillagg_ore")).drop("flaggor")
 
 
-def adjustments(rader: pl.DataFrame, cfg: Config, utforare: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+def andel_utford(tid: pl.DataFrame) -> dict[str, tuple[int, int]]:
+    """Per utförare: (utförd, beviljad tid LOV) in seconds over the insatser with beviljad tid."""
+    g = tid.filter(pl.col("beviljad_lov_sek") > 0).group_by("utforare_id").agg(
+        pl.col("utford_sek").sum(), pl.col("beviljad_lov_sek").sum())
+    return {u: (a, b) for u, a, b in g.iter_rows()}
+
+
+def _below(share: tuple[int, int] | None, percent) -> bool:
+    """utförd / beviljad < percent, exactly (no floats); no beviljad tid: not below."""
+    if not share or share[1] == 0:
+        return False
+    return share[0] * 10_000 < share[1] * percent_to_bp(percent)
+
+
+def paid_utford_seconds(ctx: Context, cfg: Config) -> dict[str, int]:
+    """Counted visit time per utförare on insatser that some rule pays (kvalitetspeng base)."""
+    from .checks import insats_classes
+    paid, _, _, catch_all = insats_classes(cfg)
+    v = ctx.visits.besok_insats.filter(pl.col("giltig"))
+    if not catch_all:
+        v = v.filter(pl.col("insats").is_in(sorted(paid)))
+    return dict(v.group_by("utforare_id").agg(pl.col("sek").sum()).iter_rows())
+
+
+def adjustments(rader: pl.DataFrame, cfg: Config, utforare: pl.DataFrame, ctx: Context, tid: pl.DataFrame) -> pl.DataFrame:
+    """Deductions, kvalitetspeng and momskompensation per utförare (contract §2, Rounding)."""
     base = dict(rader.group_by("utforare_id").agg((pl.col("belopp_ore") + pl.col("tillagg_ore")).sum()).iter_rows())
-    utford = dict(ctx.visits.besok.filter(pl.col("giltig")).group_by("utforare_id").agg(pl.col("raknade_sek").sum()).iter_rows())
+    utford = paid_utford_seconds(ctx, cfg)
+    shares = andel_utford(tid)
     rows = []
     for u in utforare.sort("utforare_id").iter_rows(named=True):
         uid, b = u["utforare_id"], base.get(u["utforare_id"], 0)
         for d in cfg.deductions:
-            if d.flagga in u["flaggor"]:
+            flagged = d.flagga is None or d.flagga in u["flaggor"]
+            low = d.min_andel_utford is None or _below(shares.get(uid), d.min_andel_utford)
+            if flagged and low:
                 bp = percent_to_bp(d.percent)
                 rows.append((uid, d.name, "avdrag", bp, b, -percent_of(b, bp)))
         for s in cfg.supplements:

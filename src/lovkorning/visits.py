@@ -16,6 +16,7 @@ import polars as pl
 from . import avvikelser as av
 from .config import VisitsCfg
 from .period import Period
+from .timewin import daily, overlap_seconds
 
 TZ = "Europe/Stockholm"
 PAIR = ["personal_id", "brukare_id"]
@@ -106,7 +107,7 @@ def tag_ok(require: str) -> pl.Expr:
     return verified | pl.col("korrigerad")
 
 
-def check_visits(v: pl.DataFrame, cfg: VisitsCfg, period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
+def check_visits(v: pl.DataFrame, cfg: VisitsCfg, period: Period, dubbel: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Flag each visit; counted seconds are 0 for a visit that does not count."""
     lo, hi = cfg.min_minutes * 60, cfg.max_minutes * 60
     v = v.with_columns(
@@ -117,7 +118,10 @@ def check_visits(v: pl.DataFrame, cfg: VisitsCfg, period: Period) -> tuple[pl.Da
         (pl.col("insatser").list.len() == 0).alias("_ingen"),
     )
     v = v.with_columns((~(pl.col("_ute") | pl.col("_kort") | pl.col("_tagg") | pl.col("_ingen"))).alias("giltig"))
-    v = v.with_columns(pl.when(pl.col("giltig")).then(pl.min_horizontal("sekunder", pl.lit(hi))).otherwise(0)
+    v = cut_same_staff(v)
+    v = cut_double_staffing(v, dubbel)
+    counted = overlap_seconds("eff_in", "eff_ut", "datum", daily(cfg.window))
+    v = v.with_columns(pl.when(pl.col("giltig")).then(pl.min_horizontal(counted, pl.lit(hi))).otherwise(0)
                        .cast(pl.Int64).alias("raknade_sek"))
     src = v.with_columns(pl.col("in_rad").alias("_rad"))
     mins = (pl.col("sekunder") / 60).round(1).cast(pl.String).str.replace(".", ",", literal=True)
@@ -127,6 +131,11 @@ def check_visits(v: pl.DataFrame, cfg: VisitsCfg, period: Period) -> tuple[pl.Da
         ("langt-besok", pl.col("_lang") & inside, pl.format("Besöket varade {} min; räknas som högst {} min.", mins, pl.lit(cfg.max_minutes))),
         ("saknar-tagg", pl.col("_tagg") & inside & ~pl.col("_kort"), _tag_message(cfg.require_tag)),
         ("besok-utan-insats", pl.col("_ingen") & inside, pl.lit("Ingen insats registrerad vid utcheckningen; besöket räknas inte.")),
+        ("samtidiga-besok", pl.col("_samtidig") & inside, pl.format(
+            "Personalen {} checkade in hos en annan brukare före utcheckningen här; tiden räknas till nästa incheckning.",
+            pl.col("personal_id"))),
+        ("dubbelbemanning-saknas", pl.col("_dubbel") & inside, pl.lit(
+            "Två personal samtidigt hos brukaren utan dubbelbemanning i beställningen; den gemensamma tiden räknas en gång.")),
     ]
     findings = [av.from_rows(k, src.filter(c), m) for k, c, m in cases]
     out = src.filter(pl.col("_ute"))
@@ -134,7 +143,38 @@ def check_visits(v: pl.DataFrame, cfg: VisitsCfg, period: Period) -> tuple[pl.Da
         out.select("utforare_id", "brukare_id", "_fil", "_rad"),
         out.select("utforare_id", "brukare_id", "_fil", pl.col("ut_rad").alias("_rad"))]),
         "Besöket började utanför månaden och ingår inte i avräkningen."))
-    return v.drop("_kort", "_lang", "_tagg", "_ingen").rename({"_ute": "utanfor"}), av.concat(findings)
+    drop = ["_kort", "_lang", "_tagg", "_ingen", "_samtidig", "_dubbel"]
+    return v.drop(drop).rename({"_ute": "utanfor"}), av.concat(findings)
+
+
+def cut_same_staff(v: pl.DataFrame) -> pl.DataFrame:
+    """One staff member cannot be at two brukare at once: a counted visit still open when the same
+    person checks in elsewhere ends at that check-in (`samtidiga-besok`)."""
+    v = v.sort("personal_id", "in_tid", "in_rad")
+    g = v.filter(pl.col("giltig")).with_columns(
+        pl.col("in_tid").shift(-1).over("personal_id").alias("_next_in")).select("besok_id", "_next_in")
+    v = v.join(g, on="besok_id", how="left")
+    clash = pl.col("giltig") & pl.col("_next_in").is_not_null() & (pl.col("_next_in") < pl.col("ut_tid"))
+    return v.with_columns(
+        pl.col("in_tid").alias("eff_in"),
+        pl.when(clash).then(pl.col("_next_in")).otherwise(pl.col("ut_tid")).alias("eff_ut"),
+        clash.fill_null(False).alias("_samtidig"),
+    ).drop("_next_in").sort("besok_id")
+
+
+def cut_double_staffing(v: pl.DataFrame, dubbel: pl.DataFrame) -> pl.DataFrame:
+    """Two staff at one brukare at the same time count twice only where the order has
+    dubbelbemanning; otherwise a later visit counts only from where the earlier ones ended."""
+    keys = ["utforare_id", "brukare_id"]
+    g = v.filter(pl.col("giltig")).sort(keys + ["in_tid", "in_rad"]).with_columns(
+        pl.col("eff_ut").cum_max().shift(1).over(keys).alias("_prev_ut"))
+    allowed = g.join(dubbel, on=keys).filter(pl.col("datum").is_between("fran", "till")).select("besok_id").unique()
+    g = g.join(allowed.with_columns(pl.lit(True).alias("_ok")), on="besok_id", how="left")
+    over = pl.col("_prev_ut").is_not_null() & (pl.col("_prev_ut") > pl.col("eff_in")) & pl.col("_ok").is_null()
+    g = g.select("besok_id", over.alias("_dubbel"),
+                 pl.when(over).then(pl.min_horizontal("_prev_ut", "eff_ut")).otherwise(pl.col("eff_in")).alias("_in"))
+    v = v.join(g, on="besok_id", how="left")
+    return v.with_columns(pl.coalesce("_in", "eff_in").alias("eff_in"), pl.col("_dubbel").fill_null(False)).drop("_in")
 
 
 def _tag_message(require: str) -> pl.Expr:
@@ -147,13 +187,14 @@ def _tag_message(require: str) -> pl.Expr:
 def split_insatser(v: pl.DataFrame) -> pl.DataFrame:
     """One row per visit × insats; the counted seconds split equally, remainder to the first."""
     x = v.filter(~pl.col("utanfor")).select(
-        "besok_id", "utforare_id", "brukare_id", "roll", "datum", "in_tid", "ut_tid", "giltig", "raknade_sek",
+        "besok_id", "utforare_id", "brukare_id", "roll", "datum", "in_tid", "ut_tid", "eff_in", "eff_ut", "giltig", "raknade_sek",
         "insatser").explode("insatser").rename({"insatser": "insats"}).filter(pl.col("insats").is_not_null())
     n = pl.len().over("besok_id")
     i = pl.int_range(pl.len()).over("besok_id")
     share = pl.col("raknade_sek") // n
     return x.with_columns(
-        (share + pl.when(i == 0).then(pl.col("raknade_sek") - share * n).otherwise(0)).cast(pl.Int64).alias("sek")
+        (share + pl.when(i == 0).then(pl.col("raknade_sek") - share * n).otherwise(0)).cast(pl.Int64).alias("sek"),
+        n.cast(pl.Int64).alias("n_insatser"), i.cast(pl.Int64).alias("insats_nr"),
     ).drop("raknade_sek")
 
 
@@ -168,10 +209,23 @@ def declined(events: pl.DataFrame, period: Period) -> tuple[pl.DataFrame, pl.Dat
     return d.filter(inside), f
 
 
-def pair_visits(events: pl.DataFrame, cfg: VisitsCfg, period: Period) -> Visits:
+def no_double_staffing() -> pl.DataFrame:
+    return pl.DataFrame(schema={"utforare_id": pl.String, "brukare_id": pl.String, "fran": pl.Date, "till": pl.Date})
+
+
+def double_staffing(orders: pl.DataFrame, period: Period) -> pl.DataFrame:
+    """Where the orders allow two staff at once: utförare, brukare and the days it applies."""
+    d = orders.filter(pl.col("dubbelbemanning")).select(
+        "utforare_id", "brukare_id", pl.col("giltig_fran").alias("fran"),
+        pl.col("giltig_till").fill_null(period.end).alias("till"))
+    return d.unique()
+
+
+def pair_visits(events: pl.DataFrame, cfg: VisitsCfg, period: Period, dubbel: pl.DataFrame | None = None) -> Visits:
     avb, f_avb = declined(events, period)
     tags, f_dup = drop_duplicates(events.filter(pl.col("typ") != "avbojt"))
     ev = mark_pairs(tags)
-    visits, f_visit = check_visits(build_visits(ev), cfg, period)
+    visits, f_visit = check_visits(build_visits(ev), cfg, period,
+                                   no_double_staffing() if dubbel is None else dubbel)
     return Visits(visits, split_insatser(visits), avb,
                   av.concat([f_avb, f_dup, lone_findings(ev, period), f_visit]))

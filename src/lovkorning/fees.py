@@ -1,0 +1,134 @@
+"""Bases that pay counts rather than hours (contract §2): a fee per visit (`besok`), per month
+(`manad`), once per new brukare (`start`), and a schablon time per registered insats (`schablon`,
+at most `antal` times per order period). Declined visits (`typ: avbojt`) earn `avbojt_percent`
+of what a performed one would, on lines of their own so a provider sees them."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .bases import HOUR, match_orders
+from .config import RuleCfg
+from .engine import Context, basis, with_segment, with_zon
+from .timewin import daily, starts_inside
+
+NO_ORDER = pl.lit(None, dtype=pl.String)
+
+
+def _fee_lines(df: pl.DataFrame, count: str, num: pl.Expr | None = None, den: int = 1) -> pl.DataFrame:
+    return df.with_columns(
+        pl.lit(0, dtype=pl.Int64).alias("ersatt_sek"), pl.col(count).cast(pl.Int64).alias("antal"),
+        (pl.col(count) if num is None else num).cast(pl.Int64).alias("_num"), pl.lit(den, dtype=pl.Int64).alias("_den"))
+
+
+def _avbojt_bp(rule: RuleCfg) -> pl.Expr:
+    """The share (basis points) of a declined insats: its own entry, else `default`, else 0."""
+    table = {k: int(v * 100) for k, v in (rule.avbojt_percent or {}).items()}
+    default = table.pop("default", 0)
+    return pl.col("insats").replace_strict(table, default=default, return_dtype=pl.Int64)
+
+
+def _declined(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
+    """Declined visits × insats that the rule names, with their share; empty without avbojt_percent."""
+    d = ctx.visits.avbojt.select("utforare_id", "brukare_id", "roll", "datum", pl.col("tidpunkt").alias("in_tid"),
+                                 pl.col("insatser").alias("insats"), pl.col("_rad")).explode("insats")
+    d = d.filter(pl.col("insats").is_not_null() & pl.lit(rule.avbojt_percent is not None))
+    return _narrow(rule, d).with_columns(_avbojt_bp(rule).alias("bp")).filter(pl.col("bp") > 0)
+
+
+def _narrow(rule: RuleCfg, v: pl.DataFrame) -> pl.DataFrame:
+    """Visits the rule names: by insats, staff role and the time of day they began."""
+    if rule.insatser:
+        v = v.filter(pl.col("insats").is_in(rule.insatser))
+    if rule.roller:
+        v = v.filter(pl.col("roll").is_in(rule.roller))
+    if rule.tid:
+        v = v.filter(starts_inside("in_tid", daily(rule.tid)))
+    return v
+
+
+def _roll_key(rule: RuleCfg, ctx: Context) -> list[str]:
+    return ["roll"] if "roll" in ctx.cfg.rates[rule.rate].by else []
+
+
+@basis("besok")
+def besok(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
+    """A fee per valid visit, counted once under the first insats the rule names."""
+    v = _narrow(rule, ctx.visits.besok_insats.filter(pl.col("giltig"))).sort("besok_id", "insats_nr").unique(
+        "besok_id", keep="first")
+    keys = ["utforare_id", "brukare_id", "insats", "seg", *_roll_key(rule, ctx)]
+    done = with_segment(v, ctx.segs).group_by(keys).agg(
+        pl.len().alias("n"), pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"))
+    lines = [_fee_lines(with_zon(done, ctx).with_columns(NO_ORDER.alias("bestallning_id")), "n")]
+    d = _declined(rule, ctx)
+    if d.height:
+        g = with_segment(d, ctx.segs).group_by([*keys, "bp"]).agg(
+            pl.len().alias("n"), pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"))
+        g = with_zon(g, ctx).with_columns(NO_ORDER.alias("bestallning_id"), _declined_label())
+        lines.append(_fee_lines(g, "n", pl.col("n") * pl.col("bp"), 10_000).drop("bp"))
+    return pl.concat([x.select(lines[0].columns) for x in lines])
+
+
+def _declined_label() -> pl.Expr:
+    pct = (pl.col("bp") / 100).cast(pl.String).str.replace(r"\.0$", "").str.replace(".", ",", literal=True)
+    return pl.format("{} (avböjt {} %)", pl.col("insats"), pct).alias("insats")
+
+
+@basis("manad")
+def manad(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
+    """A monthly fee for each active matching order, in proportion to its active days (outside
+    uppehåll), out of the month's days."""
+    o = ctx.order_lines.filter(pl.col("insats").is_in(rule.insatser)).with_columns(
+        (pl.col("dagar") - pl.col("uppehall_dagar")).alias("n")).filter(pl.col("n") > 0)
+    o = o.select("utforare_id", "brukare_id", "zon", "insats", "bestallning_id", pl.col("a").alias("fran"),
+                 pl.col("b").alias("till"), "n")
+    return _fee_lines(o, "n", den=ctx.period.days)
+
+
+@basis("start")
+def start(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
+    """A fee once per new brukare at an utförare: the first order there is verkställd this month."""
+    o = ctx.orders.filter(pl.col("verkstalld_fran").is_not_null())
+    if rule.insatser:
+        o = o.filter(pl.col("insats").is_in(rule.insatser))
+    first = o.group_by("utforare_id", "brukare_id").agg(
+        pl.max_horizontal("giltig_fran", "verkstalld_fran").min().alias("fran"))
+    new = first.filter(pl.col("fran").is_between(pl.lit(ctx.period.start), pl.lit(ctx.period.end)))
+    new = with_zon(new, ctx).with_columns(pl.col("fran").alias("till"), pl.lit("Uppstart").alias("insats"),
+                                          NO_ORDER.alias("bestallning_id"), pl.lit(1).alias("n"))
+    return _fee_lines(new, "n")
+
+
+PERIOD_KEY = {
+    "dag": pl.col("datum").cast(pl.String),
+    "vecka": pl.col("datum").dt.iso_year().cast(pl.String) + "-V" + pl.col("datum").dt.week().cast(pl.String),
+    "manad": pl.lit("månad"),
+}
+
+
+@basis("schablon")
+def schablon(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
+    """Each registered insats the order names × its schablon minutes, at most `antal` times per order
+    period (ISO week, day or month); declined ones after performed ones, at their share."""
+    minutes = {k: int(v * 60) for k, v in rule.schablon.items()}
+    names = [k for k in minutes if not rule.insatser or k in rule.insatser]
+    done = _narrow(rule, ctx.visits.besok_insats.filter(pl.col("giltig") & pl.col("insats").is_in(names)))
+    done = done.select("besok_id", "utforare_id", "brukare_id", "insats", "datum", "in_tid", "roll").with_columns(
+        pl.lit(10_000, dtype=pl.Int64).alias("bp"), pl.lit(0).alias("_kind"))
+    declined = _declined(rule, ctx).filter(pl.col("insats").is_in(names)).with_columns(
+        (-pl.col("_rad")).cast(pl.Int64).alias("besok_id"), pl.lit(1).alias("_kind")).select(done.columns)
+    regs = match_orders(pl.concat([done, declined]), ctx, rule)
+    regs = regs.join(ctx.orders.select("bestallning_id", "antal", "per", "zon"), on="bestallning_id")
+    key = pl.when(pl.col("per") == "dag").then(PERIOD_KEY["dag"]).when(pl.col("per") == "vecka").then(
+        PERIOD_KEY["vecka"]).otherwise(PERIOD_KEY["manad"])
+    regs = regs.with_columns(key.alias("_p")).sort("_kind", "in_tid", "besok_id")
+    rank = pl.int_range(pl.len()).over("bestallning_id", "_p")
+    paid = regs.filter(pl.col("antal").is_null() | (rank < pl.col("antal")))
+    paid = with_segment(paid.with_columns(pl.col("insats").replace_strict(minutes, return_dtype=pl.Int64).alias("_s")),
+                        ctx.segs)
+    g = paid.group_by("bestallning_id", "utforare_id", "brukare_id", "zon", "insats", "seg", "bp", "_s").agg(
+        pl.len().alias("n"), pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"))
+    g = g.with_columns(pl.when(pl.col("bp") < 10_000).then(_declined_label()).otherwise(pl.col("insats")).alias("insats"))
+    return g.with_columns(
+        ((pl.col("n") * pl.col("_s") * pl.col("bp") + 5_000) // 10_000).alias("ersatt_sek"), pl.col("n").alias("antal"),
+        (pl.col("n") * pl.col("_s") * pl.col("bp")).alias("_num"), pl.lit(HOUR * 10_000, dtype=pl.Int64).alias("_den"))

@@ -1,0 +1,65 @@
+"""Daily time windows in Swedish local time: `["07:00", "22:30"]`, or across midnight
+`["22:00", "07:00"]`.
+
+A window is a list of intervals within a day, in seconds after local midnight. The overlap of a
+visit [start, end) with a window is taken on the local days around the visit and measured in real
+(UTC) time, so a visit on a daylight-saving night counts the hours that really passed.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .config import parse_clock
+
+TZ = "Europe/Stockholm"
+DAY = 86_400
+Intervals = list[tuple[int, int]]
+
+
+def daily(window: tuple[str, str] | None) -> Intervals:
+    """The intervals of a daily window; the whole day when there is none."""
+    if window is None:
+        return [(0, DAY)]
+    a, b = parse_clock(window[0]), parse_clock(window[1])
+    if a == b:
+        return [(0, DAY)]
+    return [(a, b)] if a < b else [(0, b), (a, DAY)]
+
+
+def intersect(x: Intervals, y: Intervals) -> Intervals:
+    out = [(max(a, c), min(b, d)) for a, b in x for c, d in y]
+    return sorted((a, b) for a, b in out if a < b)
+
+
+def _local_instant(day: pl.Expr, offset_days: int, seconds: int) -> pl.Expr:
+    """Local wall-clock time `seconds` after midnight of day + offset_days, as a UTC instant.
+    A wall time that does not exist (spring gap) is taken one hour later."""
+    naive = day.cast(pl.Datetime("us")) + pl.duration(days=offset_days, seconds=seconds)
+    def local(e: pl.Expr) -> pl.Expr:
+        return e.dt.replace_time_zone(TZ, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+    return pl.coalesce(local(naive), local(naive + pl.duration(hours=1)))
+
+
+def overlap_seconds(start: str, end: str, day: str, intervals: Intervals) -> pl.Expr:
+    """Seconds of [start, end) (UTC instants) inside the daily intervals, on the local days
+    day-1, day and day+1 (visits are at most a day long once capped)."""
+    if intervals == [(0, DAY)]:
+        return (pl.col(end) - pl.col(start)).dt.total_seconds().clip(lower_bound=0).cast(pl.Int64)
+    parts = []
+    for k in (-1, 0, 1):
+        for a, b in intervals:
+            w0, w1 = _local_instant(pl.col(day), k, a), _local_instant(pl.col(day), k, b)
+            lo = pl.max_horizontal(pl.col(start), w0)
+            hi = pl.min_horizontal(pl.col(end), w1)
+            parts.append((hi - lo).dt.total_seconds().clip(lower_bound=0))
+    return pl.sum_horizontal(parts).cast(pl.Int64)
+
+
+def starts_inside(ts: str, intervals: Intervals) -> pl.Expr:
+    """True when the local time of day of the instant lies inside the intervals."""
+    if intervals == [(0, DAY)]:
+        return pl.lit(True)
+    local = pl.col(ts).dt.convert_time_zone(TZ)
+    secs = local.dt.hour().cast(pl.Int64) * 3600 + local.dt.minute().cast(pl.Int64) * 60 + local.dt.second().cast(pl.Int64)
+    return pl.any_horizontal([(secs >= a) & (secs < b) for a, b in intervals])
