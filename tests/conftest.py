@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-import polars as pl
 import pytest
 from ruamel.yaml import YAML
 

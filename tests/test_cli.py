@@ -124,7 +124,6 @@ def test_config_from_environment(tmp_path):
 
 def test_every_command_has_help_and_is_in_the_readme():
     from lovkorning.cli import app
-    import typer.main
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     names = [c.name or c.callback.__name__ for c in app.registered_commands]
     assert {"run", "validate", "check-config"} <= set(names)

@@ -38,7 +38,7 @@ def summary_paid(path: Path) -> int:
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         ws = wb["Sammanställning"]
-        header, col = None, None
+        col = None
         for row in ws.iter_rows(values_only=True):
             if row and "Utbetalas (kr)" in row:
                 col = row.index("Utbetalas (kr)")

@@ -14,7 +14,7 @@ import polars as pl
 from ..avvikelser import KODER, SEVERITY_ORDER
 from ..money import format_kronor
 from ..result import Avrakning
-from .workbook import (
+from .xlsx import (
     REGI, Col, TotalMismatchError, cells, close_workbook, format_bankgiro, hours, kronor, open_workbook,
     share, write_pairs, write_table,
 )

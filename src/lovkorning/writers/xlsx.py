@@ -1,0 +1,175 @@
+"""A small xlsx toolkit shared by the workbook writers: formats, tables, label/value blocks and the
+display expressions that turn seconds and öre into hours and kronor cells."""
+
+from __future__ import annotations
+
+import os
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from .. import money
+from ..errors import ReconciliationError
+from ..result import RunInfo
+
+
+class TotalMismatchError(ReconciliationError, ValueError):
+    """A sheet's "Att betala" differs from the settled total: nothing may be paid."""
+
+
+@dataclass(frozen=True)
+class Col:
+    header: str
+    kind: str      # text | hours | money | int | pct | pct2 | date
+    width: float
+
+
+NUM_FORMATS = {
+    "text": None, "hours": "0.00", "money": "#,##0.00", "int": "0",
+    "pct": "0%", "pct2": "0.00%", "date": "yyyy-mm-dd",
+}
+
+
+class Formats:
+    """The cell formats of one workbook, plain and bold (for Totalt rows)."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.header = wb.add_format({"bold": True, "bottom": 1})
+        self.label = wb.add_format({"bold": True})
+        self.title = wb.add_format({"bold": True, "font_size": 14})
+        self.plain = {k: _fmt(wb, f) for k, f in NUM_FORMATS.items()}
+        self.total = {k: _fmt(wb, f, {"bold": True, "top": 1}) for k, f in NUM_FORMATS.items()}
+
+
+def _fmt(wb: xlsxwriter.Workbook, num_format: str | None, extra: dict | None = None):
+    props = dict(extra or {})
+    if num_format:
+        props["num_format"] = num_format
+    return wb.add_format(props) if props else None
+
+
+def open_workbook(path: Path, run: RunInfo, title: str) -> tuple[xlsxwriter.Workbook, Formats]:
+    """A workbook whose bytes depend only on what is written: fixed created date, in-memory
+    parts (fixed zip timestamps, no temp files)."""
+    wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
+    wb.set_properties({
+        "title": title,
+        "author": "lovkorning",
+        "created": datetime.combine(run.filedatum, time()),
+    })
+    return wb, Formats(wb)
+
+
+def close_workbook(wb: xlsxwriter.Workbook, path: Path) -> None:
+    wb.close()
+    os.chmod(path, 0o600)      # settlement sheets hold personnummer: owner only
+
+
+def write_table(ws: Worksheet, fmts: Formats, top: int, cols: list[Col], rows,
+                total: list | None = None, data_table: bool = True) -> int:
+    """Header row at `top`, one row per tuple in `rows` (None = empty cell), an optional bold
+    total row below the filtered range. A data table gets a frozen header and an autofilter.
+    Returns the next free row."""
+    for c, col in enumerate(cols):
+        ws.set_column(c, c, col.width)
+        ws.write_string(top, c, col.header, fmts.header)
+    writers = _cell_writers(ws, cols, fmts.plain)
+    n = 0
+    for n, values in enumerate(rows, start=1):
+        _write_values(top + n, values, writers)
+    if data_table:
+        ws.autofilter(top, 0, top + n, len(cols) - 1)
+        ws.freeze_panes(top + 1, 0)
+    if total is not None:
+        n += 1
+        _write_values(top + n, total, _cell_writers(ws, cols, fmts.total))
+    return top + n + 1
+
+
+def _cell_writers(ws: Worksheet, cols: list[Col], formats: dict) -> list:
+    method = {"text": ws.write_string, "date": ws.write_datetime}
+    return [(method.get(col.kind, ws.write_number), formats[col.kind]) for col in cols]
+
+
+def _write_values(row: int, values, writers) -> None:
+    for c, (value, (write, fmt)) in enumerate(zip(values, writers)):
+        if value is not None:
+            write(row, c, value, fmt)
+
+
+def write_pairs(ws: Worksheet, fmts: Formats, top: int, pairs: list[tuple[str, object]]) -> int:
+    """Label (bold) / value rows; dates and numbers as such, everything else as text."""
+    for i, (label, value) in enumerate(pairs):
+        ws.write_string(top + i, 0, label, fmts.label)
+        if isinstance(value, date):
+            ws.write_datetime(top + i, 1, value, fmts.plain["date"])
+        elif isinstance(value, int) and not isinstance(value, bool):
+            ws.write_number(top + i, 1, value, fmts.plain["int"])
+        elif value is not None:
+            ws.write_string(top + i, 1, str(value))
+    return top + len(pairs)
+
+
+def cells(df: pl.DataFrame, exprs: list[pl.Expr | str]) -> pl.DataFrame:
+    """The cells of a table in column order (columns named by position, so they may repeat)."""
+    return df.select([(pl.col(e) if isinstance(e, str) else e).alias(f"c{i}")
+                      for i, e in enumerate(exprs)])
+
+
+def hours(expr: pl.Expr) -> pl.Expr:
+    """Seconds to decimal hours with two decimals (money.hours_value on a column)."""
+    return (money.expr_div_round(expr * 100, 3600) / 100).round(2)
+
+
+def kronor(expr: pl.Expr) -> pl.Expr:
+    # polars may divide by multiplying with 0.01; round(2) snaps to the float nearest the exact value
+    return (expr / 100).round(2)
+
+
+def nonzero(name: str) -> pl.Expr:
+    """The column, with 0 as null: an empty cell where the source has nothing."""
+    return pl.when(pl.col(name) != 0).then(pl.col(name))
+
+
+def per_visit_hours() -> pl.Expr:
+    """utford_sek / antal_besok in hours, two decimals; null without visits."""
+    den = pl.when(pl.col("antal_besok") > 0).then(pl.col("antal_besok") * 3600)
+    return (money.expr_div_round(pl.col("utford_sek") * 100, den) / 100).round(2)
+
+
+def share(num: str, den: str) -> pl.Expr:
+    return pl.when(pl.col(den) > 0).then(pl.col(num).fill_null(0) / pl.col(den))
+
+
+def personnummer(name: str) -> pl.Expr:
+    """12 digits as YYYYMMDD-NNNN; anything else as it is."""
+    c = pl.col(name)
+    return pl.when(c.str.len_chars() == 12).then(c.str.slice(0, 8) + "-" + c.str.slice(8)).otherwise(c)
+
+
+def sv_key(name: str) -> pl.Expr:
+    """A sort key in Swedish alphabetical order (… z, å, ä, ö), case-insensitive."""
+    c = pl.col(name).str.to_lowercase()
+    for src, dst in (("å", "{"), ("ä", "|"), ("ö", "}"), ("é", "e"), ("ü", "y")):
+        c = c.str.replace_all(src, dst, literal=True)
+    return c
+
+
+def format_bankgiro(bankgiro: str | None, regi: str) -> str:
+    if regi == "egen" or not bankgiro:
+        return "—"
+    return f"{bankgiro[:-4]}-{bankgiro[-4:]}"
+
+
+def format_orgnr(orgnr: str | None) -> str:
+    if not orgnr:
+        return "—"
+    return f"{orgnr[:6]}-{orgnr[6:]}" if len(orgnr) == 10 and orgnr.isdigit() else orgnr
+
+
+REGI = {"privat": "Privat", "egen": "Egen regi"}
