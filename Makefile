@@ -23,6 +23,8 @@ test: $(STAMP)
 
 sample: $(STAMP)
 	$(BIN)/python -m lovkorning.generate $(MONTH) --dir sample_data --brukare 300 --seed 2023
+	for m in norrtalje osteraker osteraker-insats; do \
+	  $(BIN)/python -m lovkorning.generate $(MONTH) --model $$m --dir sample_data/$$m --brukare 250 --seed 2023; done
 
 clean:
 	rm -rf out state .pytest_cache

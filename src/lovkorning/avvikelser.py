@@ -53,6 +53,7 @@ KODER: dict[str, Kod] = {
         Kod("insats-ej-i-lov", "info", "Insatsen ingår inte i LOV"),
         Kod("insats-utan-regel", "varning", "Insatsen omfattas inte av någon ersättningsregel"),
         Kod("besok-under-uppehall", "info", "Besök under uppehåll"),
+        Kod("zon-saknas", "info", "Brukaren saknar beställning hos utföraren; standardzonen används"),
         Kod("avbojt-besok", "info", "Avböjt besök"),
         Kod("utanfor-perioden", "info", "Utanför den avräknade månaden"),
         # orders and plans

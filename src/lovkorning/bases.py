@@ -7,7 +7,7 @@ import polars as pl
 
 from .config import RuleCfg
 from .beviljad import divisor, uppehall_days
-from .engine import Context, basis, matches, with_segment, with_zon
+from .engine import LINE_COLUMNS, Context, basis, matches, with_segment, with_zon
 from .errors import ConfigError
 from .money import expr_div_round
 from .timewin import daily, intersect, overlap_seconds
@@ -31,7 +31,7 @@ def beviljad(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
                         "beviljad_lov_sek")
     if not rule.uppehall_percent:
         return lines
-    return pl.concat([lines, _paid_pause(rule, o, ctx).select(lines.columns)])
+    return pl.concat([lines.select(LINE_COLUMNS), _paid_pause(rule, o, ctx).select(LINE_COLUMNS)])
 
 
 def _paid_pause(rule: RuleCfg, o: pl.DataFrame, ctx: Context) -> pl.DataFrame:
@@ -120,6 +120,7 @@ def _utford_order(rule: RuleCfg, ctx: Context, v: pl.DataFrame) -> pl.DataFrame:
 
 
 def _utford_brukare(rule: RuleCfg, ctx: Context, v: pl.DataFrame) -> pl.DataFrame:
+    v = v.join(match_orders(v, ctx, rule).select("besok_id", "insats"), on=["besok_id", "insats"], how="semi")
     g = v.group_by("utforare_id", "brukare_id", "insats", "seg", *_roll(rule, ctx)).agg(
         pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"), pl.col("sek").sum())
     lov = ctx.order_lines.filter(matches(rule)).group_by("utforare_id", "brukare_id").agg(

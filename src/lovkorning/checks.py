@@ -20,8 +20,10 @@ from .engine import Context
 
 
 def insats_classes(cfg: Config) -> tuple[set[str], set[str], set[str], bool]:
-    """(paid insatser, known-but-unpaid insatser, insatser needing no order, a rule matches all)."""
-    paid, unpaid, orderless, catch_all = set(), set(), set(), False
+    """(paid insatser, known-but-unpaid insatser, insatser that need no order, a rule pays any
+    insats). An insats needs no order when every rule naming it pays visits without one
+    (`utford` with `cap: none`, `besok`); a rule naming no insats never exempts one."""
+    paid, unpaid, orderless, ordered, catch_all = set(), set(), set(), set(), False
     for r in cfg.rules:
         names = set(r.named_insatser())
         if r.basis == "none":
@@ -32,7 +34,9 @@ def insats_classes(cfg: Config) -> tuple[set[str], set[str], set[str], bool]:
         paid |= names
         if (r.basis == "utford" and r.cap == "none") or r.basis == "besok":
             orderless |= names
-    return paid, unpaid - paid, orderless, catch_all
+        else:
+            ordered |= names
+    return paid, unpaid - paid, orderless - ordered, catch_all
 
 
 def visit_findings(ctx: Context) -> pl.DataFrame:
@@ -42,14 +46,17 @@ def visit_findings(ctx: Context) -> pl.DataFrame:
     vi = vi.join(src, on="besok_id", how="left")
     has_orders = ctx.order_lines.select("utforare_id", "brukare_id").unique().with_columns(pl.lit(True).alias("_har"))
     vi = vi.join(has_orders, on=["utforare_id", "brukare_id"], how="left").with_columns(pl.col("_har").fill_null(False))
-    needs_order = ~pl.col("insats").is_in(sorted(orderless)) & ~pl.lit(catch_all)
+    needs_order = ~pl.col("insats").is_in(sorted(orderless))
     no_order = vi.filter(~pl.col("_har") & needs_order).unique("besok_id", keep="first", maintain_order=True)
+    default_zon = vi.filter(~pl.col("_har") & ~needs_order).unique("besok_id", keep="first", maintain_order=True)
     in_order = _ordered_that_day(vi, ctx)
     not_in = vi.filter(pl.col("_har") & needs_order & ~pl.col("insats").is_in(sorted(unpaid))).join(
         in_order, on=["besok_id", "insats"], how="anti")
     known = sorted(paid | unpaid)
     return av.concat([
         av.from_rows("besok-utan-bestallning", no_order, "Brukaren har ingen beställning hos utföraren denna månad."),
+        av.from_rows("zon-saknas", default_zon, f"Brukaren har ingen beställning hos utföraren; zonen "
+                     f"'{ctx.cfg.cfg.default_zon}' används för besöket."),
         av.from_rows("insats-ej-i-bestallning", not_in, pl.format(
             "Insatsen '{}' finns inte i brukarens beställning den {}.", pl.col("insats"), pl.col("datum"))),
         av.from_rows("insats-ej-i-lov", vi.filter(pl.col("insats").is_in(sorted(unpaid))), pl.format(

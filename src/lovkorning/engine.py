@@ -116,7 +116,8 @@ def apply_rules(ctx: Context) -> pl.DataFrame:
             raise ConfigError(Fel(f"Regeln '{rule.name}': basis '{rule.basis}' stöds ännu inte av denna version.",
                                   Plats(str(ctx.cfg.path))))
         raw = BASES[rule.basis](rule, ctx)
-        lines = raw.select(LINE_COLUMNS + (["roll"] if "roll" in raw.columns else []))
+        lines = raw.select(LINE_COLUMNS + (["roll"] if "roll" in raw.columns else [])).cast(
+            {c: pl.Int64 for c in ("ersatt_sek", "antal", "_num", "_den")})
         if lines.height:
             out.append(finish(price(lines, rule, ctx), rule).sort("utforare_id", "brukare_id", "insats", "fran", "bestallning_id"))
     if not out:

@@ -1,4 +1,6 @@
 """A deterministic synthetic LOV month (Norrköping ramtid model) with planted avvikelser.
+`generate(..., model=...)` writes a month for another config instead (Norrtälje, Österåker, Österåker
+per insats); those are built in `generate_models`.
 
 `generate()` writes `utforare.csv` and one month folder (bestallningar, uppehall, taggningar,
 genomforandeplaner) like a Swedish export: UTF-8 with BOM, `;`, decimal comma, local times. It also
@@ -28,6 +30,7 @@ from stdnum import luhn
 from lovkorning.period import Period
 
 SIZES = {"small": 600, "norrkoping": 3000, "stockholm": 20000, "sweden": 250000}
+MODELS = ("norrkoping", "norrtalje", "osteraker", "osteraker-insats")
 MIN_BRUKARE = 150
 ZONE = ZoneInfo("Europe/Stockholm")
 NULL = -(10**7)  # "no date" in integer day columns
@@ -850,10 +853,19 @@ def natthjalp_details(v: dict, w: World) -> list[dict]:
 
 # ---------------------------------------------------------------- entry point
 
-def generate(month: str, out_dir: Path | str, *, n_brukare: int = 300, seed: int = 2023) -> dict:
-    """Write a synthetic month under `out_dir`; return its facit (also written as facit.json)."""
+def generate(month: str, out_dir: Path | str, *, n_brukare: int = 300, seed: int = 2023,
+             model: str = "norrkoping") -> dict:
+    """Write a synthetic month of `model` (one of MODELS, each matching config/<model>.yaml) under
+    `out_dir`; return its facit (also written as facit.json). Norrköping is built here, the other
+    models in generate_models."""
+    if model not in MODELS:
+        raise ValueError(f"unknown model '{model}'; choose one of {', '.join(MODELS)}")
     if n_brukare < MIN_BRUKARE:
         raise ValueError(f"n_brukare must be at least {MIN_BRUKARE}")
+    if model != "norrkoping":
+        from lovkorning.generate_models import generate_model
+
+        return generate_model(model, month, out_dir, n_brukare=n_brukare, seed=seed)
     period, out_dir = Period.parse(month), Path(out_dir)
     rng_base = np.random.default_rng([seed, n_brukare])
     rng = np.random.default_rng([seed, n_brukare, period.year, period.month])
@@ -921,7 +933,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lovkorning.generate",
                                      description="Skriver en syntetisk LOV-månad med facit.")
     parser.add_argument("month", help="månad, ÅÅÅÅ-MM")
-    parser.add_argument("--dir", type=Path, default=Path("sample_data"))
+    parser.add_argument("--model", choices=MODELS, default="norrkoping",
+                        help="ersättningsmodell (som config/<modell>.yaml); standard norrkoping")
+    parser.add_argument("--dir", type=Path, default=None,
+                        help="utdatamapp; standard sample_data (norrkoping) eller sample_data/<modell>")
     parser.add_argument("--brukare", type=_size, default=300,
                         help=f"antal brukare eller en storlek: {', '.join(SIZES)}")
     parser.add_argument("--seed", type=int, default=2023)
@@ -930,9 +945,10 @@ def main(argv: list[str] | None = None) -> int:
         Period.parse(args.month)
     except ValueError as e:
         parser.error(str(e))
-    facit = generate(args.month, args.dir, n_brukare=args.brukare, seed=args.seed)
+    out = args.dir or (Path("sample_data") if args.model == "norrkoping" else Path("sample_data") / args.model)
+    facit = generate(args.month, out, n_brukare=args.brukare, seed=args.seed, model=args.model)
     rows = ", ".join(f"{name}: {count}" for name, count in facit["rows"].items())
-    print(f"Skrev {facit['month']} i {args.dir}: {facit['brukare']} brukare; rader {rows}.")
+    print(f"Skrev {facit['month']} ({args.model}) i {out}: {facit['brukare']} brukare; rader {rows}.")
     return 0
 
 

@@ -51,7 +51,9 @@ def drop_duplicates(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def mark_pairs(ev: pl.DataFrame) -> pl.DataFrame:
     """Sort and flag each event: starts a visit, closes one, or stands alone."""
-    ev = ev.with_columns((pl.col("typ") == "ut").cast(pl.Int8).alias("_o")).sort(PAIR + ["tidpunkt", "_o", "_rad"])
+    # At the same second a check-out sorts before a check-in: staff who log out and straight in
+    # again (seed 003: bistånd and HSL as two registrations) make two visits, not a 0 s one.
+    ev = ev.with_columns((pl.col("typ") == "in").cast(pl.Int8).alias("_o")).sort(PAIR + ["tidpunkt", "_o", "_rad"])
     same_next = (pl.col("personal_id") == pl.col("personal_id").shift(-1)) & (
         pl.col("brukare_id") == pl.col("brukare_id").shift(-1))
     same_prev = (pl.col("personal_id") == pl.col("personal_id").shift(1)) & (
