@@ -131,3 +131,26 @@ def test_every_command_has_help_and_is_in_the_readme():
         r = cli(name, "--help")
         assert r.returncode == 0 and "Usage" in r.stdout
         assert f"lovkorning {name}" in readme, name
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ("basis: schablon", "basis: schablong", "okänd basis 'schablong'"),
+    ("rate: uppstart", "rate: uppstartt", "okänd rate 'uppstartt'"),
+    ("      Inköp: 60", "      Inköpp: 60", "okänd insats 'Inköpp'"),
+])
+def test_check_config_rejects_unknown_basis_rate_and_insats(tmp_path, old, new, message):
+    text = (REPO / "config/osteraker-insats.yaml").read_text(encoding="utf-8")
+    assert old in text
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace(old, new, 1), encoding="utf-8")
+    r = cli("check-config", str(bad))
+    assert r.returncode == 1 and message in r.stderr and "bad.yaml, rad" in r.stderr, r.stderr
+
+
+def test_check_config_explains_how_each_insats_is_paid_in_a_month():
+    r = cli("check-config", str(REPO / "config/osteraker-insats.yaml"), "--manad", "2023-09")
+    assert r.returncode == 0, r.stderr
+    line = next(ln for ln in r.stdout.splitlines() if ln.startswith("Inköp "))
+    assert "60 min per registrerad insats" in line and "tätort 430,00" in line
+    r = cli("check-config", str(REPO / "config/norrkoping.yaml"), "--manad", "2023-10")
+    assert "468,00" in next(ln for ln in r.stdout.splitlines() if ln.startswith("RAM-tid"))

@@ -18,7 +18,8 @@ def console(stderr: bool = False) -> Console:
     import sys
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
-    return Console(file=stream, no_color=not tty, highlight=False, soft_wrap=not tty, width=None if tty else 120,
+    # Piped or from cron: no colour, and one line per row (no wrapping to a guessed width).
+    return Console(file=stream, no_color=not tty, highlight=False, soft_wrap=not tty, width=None if tty else 1000,
                    emoji=False)
 
 
