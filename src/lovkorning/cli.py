@@ -16,7 +16,7 @@ from .config import config_path, load
 from .errors import EXIT_INPUT, LovError
 from .money import format_kronor
 from .period import Period
-from . import report
+from . import history, report
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="LOV-körningen för hemtjänst: validerar, avräknar och skriver betalfil.")
@@ -95,6 +95,64 @@ def validate(month: str = typer.Argument(..., help="Månaden som valideras, ÅÅ
     errors = settled.avr.avvikelser.filter(settled.avr.avvikelser["allvarlighet"] == "fel")
     for r in errors.head(50).iter_rows(named=True):
         out.print(f"FEL {r['fil']}, rad {r['rad']}, kolumn '{r['kolumn'] or '—'}': {r['meddelande']}")
+
+
+BY = ("utforare", "brukare", "insats")
+FORMATS = ("table", "csv", "xlsx", "json")
+
+
+@app.command()
+def diff(month: str = typer.Argument(..., help="Sista månaden i jämförelsen, ÅÅÅÅ-MM."),
+         months: int = typer.Option(3, "--months", min=1, max=36, help="Antal månader bakåt, inklusive denna."),
+         by: str = typer.Option("utforare", "--by", help="Per utforare, brukare eller insats."),
+         utforare: Optional[str] = typer.Option(None, "--utforare", help="Bara denna utförare."),
+         fmt: str = typer.Option("table", "--format", help="table, csv, xlsx eller json."),
+         out: Optional[Path] = typer.Option(None, "--out", help="Fil att skriva (csv/xlsx/json); '-' skriver till "
+                                            "standard ut med maskerade personnummer."),
+         config: Optional[Path] = ConfigOpt) -> None:
+    """Jämför utförd med beviljad tid över månader och flagga det som ska granskas."""
+    from . import followup
+    from .writers import diffout
+
+    if by not in BY:
+        raise typer.BadParameter(f"--by ska vara en av {', '.join(BY)}")
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"--format ska vara en av {', '.join(FORMATS)}")
+    period = _period(month)
+    try:
+        cfg = load(config_path(config, dict(os.environ)))
+        labels, fig, sources = history.window(cfg, period, months, date.today())
+    except LovError as exc:
+        _fail(exc)
+    rows = followup.view(fig, by, labels, utforare)
+    flags = followup.flags(fig, cfg.cfg.diff, labels)
+    if utforare:
+        flags = flags.filter(flags["utforare_id"] == utforare)
+    text = lambda f: followup.flag_text(f, cfg.cfg.diff)  # noqa: E731
+    if fmt == "table":
+        report.print_diff(report.console(), labels, sources, by, diffout.records(rows, by, mask=True),
+                          diffout.flag_records(flags, text, mask=True))
+        return
+    to_stdout = out is not None and str(out) == "-"
+    recs = diffout.records(rows, by, mask=to_stdout)
+    doc = {"month": period.label, "months": labels, "by": by, "utforare": utforare,
+           "thresholds": {k: float(v) for k, v in cfg.cfg.diff.model_dump().items()},
+           "sources": sources, "rows": recs, "flags": diffout.flag_records(flags, text, mask=to_stdout)}
+    if fmt == "xlsx":
+        if to_stdout:
+            raise typer.BadParameter("xlsx kan inte skrivas till standard ut")
+        views = {b: diffout.records(followup.view(fig, b, labels, utforare), b, mask=False) for b in BY}
+        path = out or cfg.output_dir(period.label) / "uppfoljning" / f"diff-{months}m.xlsx"
+        diffout.write_xlsx(path, views, doc["flags"], labels)
+    else:
+        data = diffout.to_json(doc) if fmt == "json" else diffout.to_csv(recs, by)
+        if to_stdout:
+            sys.stdout.buffer.write(data)
+            return
+        path = out or cfg.output_dir(period.label) / "uppfoljning" / f"diff-{by}-{months}m.{fmt}"
+        from .writers.files import private_file
+        private_file(path, data)
+    report.console().print(f"Skrev {path} ({len(flags)} flaggor).")
 
 
 @app.command("check-config")

@@ -187,6 +187,15 @@ class MomsCfg(Strict):
     percent: Decimal = Field(default=Decimal(0), ge=0, le=100)
 
 
+class DiffCfg(Strict):
+    """Follow-up thresholds for `lovkorning diff` (an extension of the contract)."""
+    target_percent: Decimal = Field(default=Decimal(85), ge=0, le=1000)      # 003: 85 % utförd of beviljad
+    review_percent: Decimal = Field(default=Decimal(20), ge=0, le=1000)      # 001: "skiljer sig väsentligt"
+    review_months: int = Field(default=2, ge=1, le=24)                        # 001: "minst två månader"
+    max_manual_percent: Decimal = Field(default=Decimal(10), ge=0, le=100)   # time registered by hand only
+    max_declined_per_100: Decimal = Field(default=Decimal(5), ge=0)          # 003: avböjda besök
+
+
 class Config(Strict):
     version: Literal[1]
     kommun: KommunCfg
@@ -203,6 +212,7 @@ class Config(Strict):
     momskompensation: MomsCfg = MomsCfg()
     default_zon: str = "tätort"
     insatser: list[str] | None = None        # extension: the municipality's catalogue of insatser
+    diff: DiffCfg = DiffCfg()                 # extension: follow-up thresholds
 
 
 class LoadedConfig:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import __version__
+from . import __version__, history
 from . import avvikelser as av
 from .beviljad import beviljad_lines, order_findings, segments
 from .checks import order_rule_findings, plan_findings, visit_findings
@@ -113,6 +113,7 @@ def write_outputs(cfg: LoadedConfig, settled: Settled) -> Written:
         pay = {"file": pay_name, "format": cfg.cfg.payment_format, "records": count, "total_ore": net}
     private_file(tmp / "manifest.json", manifest(avr, cfg.sha256, cfg.path, settled.indata.sources, outputs, pay, rec))
     _swap_into_place(tmp, final)
+    history.save(cfg, history.figures(settled, cfg), avr.period.label)
     if not rec["ok"]:
         raise ReconciliationError(
             f"Avstämningen misslyckades: {rec}. Ingen betalfil skrevs; övriga filer finns i {final}.")

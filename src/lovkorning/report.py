@@ -118,3 +118,41 @@ def rates_table(cfg: LoadedConfig, period: Period) -> Table:
 
 def _key(rate: Rate, key: tuple[str, ...]) -> str:
     return ", ".join(f"{d}={k}" for d, k in zip(rate.by, key)) or "—"
+
+
+DIFF_SHORT = {"utforare_id": "utförare", "namn": "namn", "brukare_id": "brukare", "insats": "insats", "month": "månad",
+              "beviljad_lov_h": "beviljad h", "utford_h": "utförd h", "andel_utford_procent": "andel %",
+              "antal_besok": "besök", "tid_per_besok_h": "h/besök", "tagg_bada_procent": "tagg båda %",
+              "tagg_en_procent": "tagg en %", "manuell_procent": "manuell %", "avbojda": "avböjda",
+              "avbojda_per_100": "avböjda/100"}
+
+
+def _num(v, key: str = "") -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        decimals = 1 if key.endswith(("_procent", "_100")) else 2
+        return f"{v:.{decimals}f}".replace(".", ",")
+    return str(v)
+
+
+def print_diff(out: Console, months: list[str], sources: dict[str, str], by: str, recs: list[dict],
+               flags: list[dict]) -> None:
+    """The diff as a plain table, then the flags. Personnummer arrive masked."""
+    src = ", ".join(f"{m} ({'historik' if s == 'historik' else 'beräknad från indata'})" for m, s in sources.items())
+    out.print(f"Utförd jämfört med beviljad tid per {by}: {src}")
+    keys = list(recs[0]) if recs else []
+    numeric = tuple(i for i, k in enumerate(keys) if k not in ("month", "utforare_id", "namn", "brukare_id", "insats"))
+    t = _table(*(DIFF_SHORT.get(k, k) for k in keys), right=numeric)
+    for r in recs:
+        t.add_row(*(_num(r[k], k) for k in keys))
+    out.print(t)
+    if not flags:
+        out.print("Inga flaggor.")
+        return
+    out.print(f"Flaggor ({len(flags)}):")
+    f = _table("flagga", "utförare", "brukare", "månader", "värden %", "beskrivning")
+    for x in flags:
+        f.add_row(x["flagga"], x["utforare_id"], x["brukare_id"] or "", ", ".join(x["manader"]),
+                  ", ".join(f"{v:.1f}".replace(".", ",") for v in x["varden_procent"]), x["text"])
+    out.print(f)

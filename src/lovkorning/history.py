@@ -1,0 +1,92 @@
+"""The month's figures for follow-up, kept in the state folder so `diff` need not re-read a
+settled month's exports: `state/historik/<YYYY-MM>/tid.parquet` (per utförare × brukare × insats)
+and `utforare.parquet` (per utförare: visits, how their time was verified, declined visits).
+
+Only insatser in LOV are kept: those a `basis: none` rule marks as outside are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from .checks import insats_classes
+from .config import LoadedConfig
+from .period import Period
+
+TID = {"month": pl.String, "utforare_id": pl.String, "brukare_id": pl.String, "insats": pl.String,
+       "beviljad_lov_sek": pl.Int64, "utford_sek": pl.Int64, "antal_besok": pl.Int64}
+UTF = {"month": pl.String, "utforare_id": pl.String, "namn": pl.String, "regi": pl.String, "besok": pl.Int64,
+       "sek": pl.Int64, "sek_tagg_bada": pl.Int64, "sek_tagg_en": pl.Int64, "sek_manuell": pl.Int64,
+       "avbojda": pl.Int64}
+
+
+@dataclass
+class Figures:
+    tid: pl.DataFrame       # TID
+    utforare: pl.DataFrame  # UTF
+    source: str = "indata"  # "historik" when read from the state folder
+
+
+def figures(settled, cfg: LoadedConfig) -> Figures:
+    """The follow-up figures of a settled month."""
+    month = settled.avr.period.label
+    _, unpaid, _, _ = insats_classes(cfg.cfg)
+    tid = settled.avr.tid.filter(~pl.col("insats").is_in(sorted(unpaid))).select(
+        pl.lit(month).alias("month"), "utforare_id", "brukare_id", "insats", "beviljad_lov_sek", "utford_sek",
+        "antal_besok")
+    return Figures(tid.cast(TID), verification(settled, month))
+
+
+def verification(settled, month: str) -> pl.DataFrame:
+    """Per utförare: counted visit time by how it was verified, and declined visits."""
+    v = settled.visits.besok.filter(pl.col("giltig"))
+    tags = (pl.col("metod_in") == "tagg").cast(pl.Int8) + (pl.col("metod_ut") == "tagg").cast(pl.Int8)
+    per = v.group_by("utforare_id").agg(
+        pl.len().cast(pl.Int64).alias("besok"), pl.col("raknade_sek").sum().alias("sek"),
+        pl.col("raknade_sek").filter(tags == 2).sum().alias("sek_tagg_bada"),
+        pl.col("raknade_sek").filter(tags == 1).sum().alias("sek_tagg_en"),
+        pl.col("raknade_sek").filter(tags == 0).sum().alias("sek_manuell"))
+    declined = settled.visits.avbojt.group_by("utforare_id").agg(pl.len().cast(pl.Int64).alias("avbojda"))
+    u = settled.avr.utforare.select("utforare_id", "namn", "regi").join(per, on="utforare_id", how="left").join(
+        declined, on="utforare_id", how="left")
+    u = u.with_columns(pl.lit(month).alias("month"), *(pl.col(c).fill_null(0) for c in UTF if c.startswith(("sek", "besok", "avb"))))
+    return u.select(list(UTF)).cast(UTF).sort("utforare_id")
+
+
+def folder(cfg: LoadedConfig, month: str) -> Path:
+    return cfg.state_dir() / "historik" / month
+
+
+def save(cfg: LoadedConfig, fig: Figures, month: str) -> None:
+    d = folder(cfg, month)
+    d.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for name, df in (("tid", fig.tid), ("utforare", fig.utforare)):
+        tmp = d / f".{name}.parquet.tmp"
+        df.write_parquet(tmp)
+        tmp.chmod(0o600)
+        tmp.replace(d / f"{name}.parquet")
+
+
+def load_or_compute(cfg: LoadedConfig, period: Period, today: date) -> Figures:
+    """A settled month from the state folder; a month never run, from its inputs."""
+    d = folder(cfg, period.label)
+    if (d / "tid.parquet").exists() and (d / "utforare.parquet").exists():
+        return Figures(pl.read_parquet(d / "tid.parquet").cast(TID),
+                       pl.read_parquet(d / "utforare.parquet").cast(UTF), "historik")
+    from .pipeline import settle_month
+    return figures(settle_month(cfg, period, today), cfg)
+
+
+def window(cfg: LoadedConfig, last: Period, months: int, today: date) -> tuple[list[str], Figures, dict[str, str]]:
+    """The `months` months ending with `last`, oldest first, and where each came from."""
+    periods = [last]
+    for _ in range(months - 1):
+        periods.insert(0, periods[0].previous())
+    figs = [load_or_compute(cfg, p, today) for p in periods]
+    return ([p.label for p in periods],
+            Figures(pl.concat([f.tid for f in figs]), pl.concat([f.utforare for f in figs])),
+            {p.label: f.source for p, f in zip(periods, figs)})

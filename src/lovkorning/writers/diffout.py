@@ -1,0 +1,161 @@
+"""`lovkorning diff` output: one column definition feeds the terminal table, CSV, JSON and xlsx.
+
+Hours are numbers with two decimals, shares are percent with one decimal. Brukare are masked
+(YYYYMMDD-****) wherever the output may reach a terminal or a log.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+
+from ..ids import mask_personnummer
+from ..money import round_half_up
+from .files import private_file
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str          # JSON key
+    header: str       # Swedish heading
+    kind: str         # text | hours | pct | int
+
+
+ENTITY = {
+    "utforare": [Field("utforare_id", "Utförare", "text"), Field("namn", "Namn", "text")],
+    "brukare": [Field("utforare_id", "Utförare", "text"), Field("namn", "Namn", "text"),
+                Field("brukare_id", "Brukare", "text")],
+    "insats": [Field("insats", "Insats", "text")],
+}
+FIGURES = [Field("beviljad_lov_h", "Beviljad tid LOV (h)", "hours"), Field("utford_h", "Utförd tid (h)", "hours"),
+           Field("andel_utford_procent", "Andel utförd (%)", "pct"), Field("antal_besok", "Antal besök", "int"),
+           Field("tid_per_besok_h", "Tid per besök (h)", "hours")]
+VERIFIED = [Field("tagg_bada_procent", "Tagg båda (%)", "pct"), Field("tagg_en_procent", "Tagg en (%)", "pct"),
+            Field("manuell_procent", "Manuell (%)", "pct"), Field("avbojda", "Avböjda besök", "int"),
+            Field("avbojda_per_100", "Avböjda per 100 besök", "pct")]
+
+
+def fields(by: str) -> list[Field]:
+    return [Field("month", "Månad", "text"), *ENTITY[by], *FIGURES, *(VERIFIED if by == "utforare" else [])]
+
+
+def _h(sec: int | None) -> float | None:
+    return None if sec is None else round_half_up(sec * 100, 3600) / 100
+
+
+def _p(num: int | None, den: int | None) -> float | None:
+    return None if not den or num is None else round_half_up(num * 1000, den) / 10
+
+
+def records(df: pl.DataFrame, by: str, mask: bool) -> list[dict]:
+    """The view's rows as plain values keyed by the JSON keys."""
+    out = []
+    for r in df.iter_rows(named=True):
+        rec = {"month": r["month"], "utforare_id": r.get("utforare_id"), "namn": r.get("namn"),
+               "brukare_id": r.get("brukare_id"), "insats": r.get("insats"),
+               "beviljad_lov_h": _h(r["beviljad_sek"]), "utford_h": _h(r["utford_sek"]),
+               "andel_utford_procent": _p(r["utford_mot_sek"], r["beviljad_sek"]), "antal_besok": r["antal_besok"],
+               "tid_per_besok_h": None if not r["antal_besok"] else round_half_up(r["utford_sek"] * 100, r["antal_besok"] * 3600) / 100}
+        if by == "utforare":
+            rec.update(tagg_bada_procent=_p(r.get("sek_tagg_bada"), r.get("sek")), tagg_en_procent=_p(r.get("sek_tagg_en"), r.get("sek")),
+                       manuell_procent=_p(r.get("sek_manuell"), r.get("sek")), avbojda=r.get("avbojda"),
+                       avbojda_per_100=_p(r.get("avbojda"), r.get("besok")))
+        if mask and rec["brukare_id"]:
+            rec["brukare_id"] = mask_personnummer(rec["brukare_id"])
+        out.append({f.key: rec.get(f.key) for f in fields(by)})
+    return out
+
+
+def flag_records(flags: pl.DataFrame, text, mask: bool) -> list[dict]:
+    out = []
+    for f in flags.iter_rows(named=True):
+        b = f["brukare_id"]
+        out.append({"flagga": f["flagga"], "utforare_id": f["utforare_id"],
+                    "brukare_id": mask_personnummer(b) if (mask and b) else b,
+                    "manader": f["manader"], "varden_procent": f["varden"], "text": text(f["flagga"])})
+    return out
+
+
+def to_json(doc: dict) -> bytes:
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def to_csv(recs: list[dict], by: str) -> bytes:
+    heads = [f.header for f in fields(by)]
+    lines = [";".join(heads)]
+    for r in recs:
+        lines.append(";".join(_csv_cell(r[f.key], f.kind) for f in fields(by)))
+    return b"\xef\xbb\xbf" + ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _csv_cell(v, kind: str) -> str:
+    if v is None:
+        return ""
+    if kind in ("hours", "pct"):
+        return f"{v:.2f}".replace(".", ",") if kind == "hours" else f"{v:.1f}".replace(".", ",")
+    text = str(v)
+    return f'"{text}"' if ";" in text or '"' in text else text
+
+
+def write_xlsx(path: Path, views: dict[str, list[dict]], flags: list[dict], months: list[str]) -> None:
+    """One sheet per view, the flags, and a line chart per utförare over the months."""
+    import io
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    bold = wb.add_format({"bold": True})
+    fmt = {"hours": wb.add_format({"num_format": "0.00"}), "pct": wb.add_format({"num_format": "0.0"}),
+           "int": wb.add_format({"num_format": "0"}), "text": None}
+    for by, recs in views.items():
+        ws = wb.add_worksheet({"utforare": "Per utförare", "brukare": "Per brukare", "insats": "Per insats"}[by])
+        for c, f in enumerate(fields(by)):
+            ws.write(0, c, f.header, bold)
+            ws.set_column(c, c, max(10, len(f.header) + 2))
+        for r, rec in enumerate(recs, start=1):
+            for c, f in enumerate(fields(by)):
+                if rec[f.key] is not None:
+                    ws.write(r, c, rec[f.key], fmt[f.kind])
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, len(recs), len(fields(by)) - 1)
+    _flag_sheet(wb, bold, flags)
+    _charts(wb, views.get("utforare", []), months)
+    wb.close()
+    private_file(path, buf.getvalue())
+
+
+def _flag_sheet(wb, bold, flags: list[dict]) -> None:
+    ws = wb.add_worksheet("Flaggor")
+    for c, h in enumerate(["Flagga", "Utförare", "Brukare", "Månader", "Värden (%)", "Beskrivning"]):
+        ws.write(0, c, h, bold)
+    for r, f in enumerate(flags, start=1):
+        ws.write_row(r, 0, [f["flagga"], f["utforare_id"], f["brukare_id"] or "", ", ".join(f["manader"]),
+                            ", ".join(f"{v:.1f}".replace(".", ",") for v in f["varden_procent"]), f["text"]])
+    ws.set_column(0, 5, 18)
+
+
+def _charts(wb, recs: list[dict], months: list[str]) -> None:
+    """A sheet 'Diagram' with, per utförare, beviljad and utförd hours over the months."""
+    ws = wb.add_worksheet("Diagram")
+    by_utf: dict[str, dict[str, dict]] = {}
+    for r in recs:
+        if r["month"] in months:
+            by_utf.setdefault(r["utforare_id"], {})[r["month"]] = r
+    ws.write_row(0, 0, ["Utförare", "Månad", "Beviljad tid LOV (h)", "Utförd tid (h)"])
+    row = 1
+    for i, (uid, per) in enumerate(sorted(by_utf.items())):
+        first = row
+        for m in months:
+            rec = per.get(m, {})
+            ws.write_row(row, 0, [uid, m, rec.get("beviljad_lov_h") or 0, rec.get("utford_h") or 0])
+            row += 1
+        chart = wb.add_chart({"type": "line"})
+        for col, name in ((2, "Beviljad tid LOV"), (3, "Utförd tid")):
+            chart.add_series({"name": name, "categories": ["Diagram", first, 1, row - 1, 1],
+                              "values": ["Diagram", first, col, row - 1, col], "marker": {"type": "circle"}})
+        chart.set_title({"name": f"{uid}: beviljad och utförd tid per månad"})
+        chart.set_y_axis({"name": "timmar"})
+        chart.set_size({"width": 520, "height": 260})
+        ws.insert_chart(1 + i * 14, 5, chart)
