@@ -22,7 +22,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 sample: $(STAMP)
-	$(BIN)/python -m lovkorning.generate $(MONTH) --dir sample_data --brukare 300 --seed 2023
+	for m in 2023-07 2023-08 2023-09; do \
+	  $(BIN)/python -m lovkorning.generate $$m --dir sample_data --brukare 300 --seed 2023; done
 	for m in norrtalje osteraker osteraker-insats; do \
 	  $(BIN)/python -m lovkorning.generate $(MONTH) --model $$m --dir sample_data/$$m --brukare 250 --seed 2023; done
 

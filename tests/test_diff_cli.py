@@ -72,3 +72,13 @@ def test_csv_and_xlsx_files(tmp_path):
 def test_bad_options_exit_2(tmp_path, args):
     cfg = two_months(tmp_path)
     assert cli("diff", "2023-09", *args, "--config", str(cfg)).returncode == 2
+
+
+def test_a_settled_month_whose_inputs_changed_is_marked(tmp_path):
+    cfg = two_months(tmp_path)
+    assert cli("run", "2023-09", "--config", str(cfg)).returncode == 0
+    f = tmp_path / "data/2023-09/bestallningar.csv"
+    f.write_text(f.read_text(encoding="utf-8-sig").replace(";600;", ";660;"), encoding="utf-8")
+    r = cli("diff", "2023-09", "--months", "1", "--format", "json", "--out", "-", "--config", str(cfg))
+    assert json.loads(r.stdout)["sources"] == {"2023-09": "historik-indata-andrade"}
+    assert "indata har ändrats" in cli("diff", "2023-09", "--months", "1", "--config", str(cfg)).stdout

@@ -64,3 +64,25 @@ def test_the_sample_has_what_the_issue_asks_for(settled):
     assert settled.avr.justeringar.filter(pl.col("typ") == "avdrag").height == 1    # saknar_heltid
     assert settled.avr.rader.filter(pl.col("regel") == "Genomförandeplan").height > 0
     assert settled.avr.tid["uppehall_sek"].sum() > 0
+
+
+def test_diff_over_three_sample_months_finds_exactly_the_planted_flags(tmp_path):
+    """Issue 4: the follow-up flags over 2023-07…09 are the cases the generator planted, no more."""
+    from lovkorning import followup, history
+    cfg_path = tmp_path / "lovkorning.yaml"   # the root config, with a fresh state folder
+    cfg_path.write_text(f"version: 1\nextends: {REPO / 'lovkorning.yaml'}\nstate: {{dir: {tmp_path / 'state'}}}\n")
+    cfg = load(cfg_path)
+    months, fig, sources = history.window(cfg, Period(2023, 9), 3, date(2023, 10, 9))
+    assert set(sources.values()) == {"indata"}
+    got = followup.flags(fig, cfg.cfg.diff, months)
+    planted = json.loads((REPO / "sample_data/2023-09/facit.json").read_text(encoding="utf-8"))["uppfoljning"]
+    expected = sorted(
+        [("under-mal", u, None, tuple(ms)) for u, ms in planted["under-mal"].items()]
+        + [("granskning", g["utforare_id"], g["brukare_id"]) for g in planted["granskning"]]
+        + [("manuell-tid", u, None, tuple(ms)) for u, ms in planted["manuell-tid"].items()]
+        + [("avbojda-besok", u, None, tuple(ms)) for u, ms in planted["avbojda-besok"].items()], key=str)
+    actual = sorted([(r["flagga"], r["utforare_id"], r["brukare_id"]) + ((tuple(r["manader"]),) if r["flagga"] != "granskning" else ())
+                     for r in got.iter_rows(named=True)], key=str)
+    assert actual == expected
+    decoys = {d["brukare_id"] if isinstance(d, dict) else d for d in planted["decoys"]}
+    assert not decoys & set(got["brukare_id"].drop_nulls().to_list())

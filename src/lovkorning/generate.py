@@ -12,6 +12,12 @@ How normal data stays free of findings: a day is cut into time slots (below). Ea
 staff pool per utförare; a staff member works one slot a day and serves `group` brukare in disjoint
 sub-windows, so no staff member and no brukare ever has two visits at once, and a staff member
 meets a brukare at most once a day.
+
+A month is calibrated for follow-up (`lovkorning diff`, issue 4; see generate_followup): after the
+avvikelser are planted, each brukare's visits are stretched or shrunk inside their sub-windows so
+that its utförd tid is an exact share of its beviljad tid LOV (90–102 % for ordinary brukare). In
+2023-07 … 2023-09 the follow-up cases are planted too, and 2023-09's facit lists them
+(`uppfoljning`).
 """
 
 from __future__ import annotations
@@ -198,6 +204,7 @@ class World:
     verk: np.ndarray
     till: np.ndarray  # NULL: open-ended
     upp: np.ndarray | None = None  # bool [brukare, day + 1] for day -1 .. last (make_uppehall)
+    special: np.ndarray | None = None  # bool [brukare]: planted off their beviljad tid (follow-up)
 
     @property
     def days(self) -> int:
@@ -240,7 +247,7 @@ def make_world(rng_base: np.random.Generator, rng: np.random.Generator, period: 
 
 def make_uppehall(rng: np.random.Generator, w: World) -> pl.DataFrame:
     """~5 % of the existing brukare pause a few days inside the month; fills `w.upp`."""
-    candidates = np.flatnonzero((w.kind == 0) & (w.till == NULL))
+    candidates = np.flatnonzero((w.kind == 0) & (w.till == NULL) & ~_special(w))
     who = np.sort(rng.choice(candidates, max(3, round(0.05 * w.n)), replace=False))
     length = rng.integers(2, 11, who.size)
     fran = rng.integers(0, w.days - length + 1)
@@ -274,16 +281,22 @@ def _round5_m10(minutes: np.ndarray) -> np.ndarray:
     return (np.maximum(np.round(minutes / 5), 1) * 50).astype(np.int64)
 
 
-def ramtid_orders(rng: np.random.Generator, w: World) -> dict[str, np.ndarray]:
-    """One RAM-tid line per brukare: 10–80 h a month, visits planned at 60–90 % of it."""
+def _special(w: World) -> np.ndarray:
+    return np.zeros(w.n, bool) if w.special is None else w.special
+
+
+def ramtid_orders(rng: np.random.Generator, w: World, andel: np.ndarray) -> dict[str, np.ndarray]:
+    """One RAM-tid line per brukare: 10–80 h a month (20–50 h for the follow-up cases), visits
+    planned at `andel` of it (generate_followup.calibrate makes it exact later)."""
     n, days = w.n, w.days
     hours = 10 + 70 * rng.beta(1.6, 3.0, n)
+    hours = np.where(_special(w), np.clip(hours, 20, 50), hours)
     weekly = rng.random(n) < 0.3
     decimal = rng.random(n) < 0.35
     m10 = np.where(decimal, np.round(hours * 600), _round5_m10(hours * 60))
     m10 = np.where(weekly, _round5_m10(hours * 60 * 7 / days), m10).astype(np.int64)
     daily = np.where(weekly, m10 / 70, m10 / 10 / days)
-    target = daily * rng.uniform(0.6, 0.9, n)
+    target = daily * andel
     nv = np.clip(np.round(target / 25), 1, 4).astype(np.int64)
     return _block(n, bru=np.arange(n), utf=w.utf, insats=INS["RAM-tid"], m10=m10,
                   per=np.where(weekly, 1, 2), fran=w.start, till=w.till, verk=w.verk,
@@ -297,12 +310,13 @@ def _special_dates(rng: np.random.Generator, w: World, who: np.ndarray):
 
 
 def _eligible(rng: np.random.Generator, w: World, share: float, minimum: int) -> np.ndarray:
-    pool = np.flatnonzero((w.kind == 0) | (w.kind == 3))
+    pool = np.flatnonzero(((w.kind == 0) | (w.kind == 3)) & ~_special(w))
     return np.sort(rng.choice(pool, max(minimum, round(share * w.n)), replace=False))
 
 
-def s_orders(rng: np.random.Generator, w: World) -> dict[str, np.ndarray]:
-    """Avlösning, Ledsagning, Egenvård, Vak: paid on utförd tid up to beviljad (visits may exceed it)."""
+def s_orders(rng: np.random.Generator, w: World, andel: np.ndarray) -> dict[str, np.ndarray]:
+    """Avlösning, Ledsagning, Egenvård, Vak: paid on utförd tid up to beviljad; visits planned at
+    about the brukare's `andel` of it."""
     who = _eligible(rng, w, 0.08, 4)
     names = list(S_SPECS)
     which = rng.choice(len(names), who.size, p=S_SHARES)
@@ -315,7 +329,7 @@ def s_orders(rng: np.random.Generator, w: World) -> dict[str, np.ndarray]:
         wd = rng.integers(0, 7, sel.size)
         mask = np.where(k == 7, 127, np.where(k == 2, (1 << wd) | (1 << ((wd + 3) % 7)), 1 << wd))
         dur = rng.uniform(lo, hi, sel.size)
-        weekly_min = k * dur / rng.uniform(0.7, 1.3, sel.size)
+        weekly_min = k * dur / andel[sel]
         m10 = _round5_m10(weekly_min * (w.days / 7 if per == "manad" else 1))
         fran, till, verk = _special_dates(rng, w, sel)
         blocks.append(_block(sel.size, bru=sel, utf=w.utf[sel], insats=INS[name], m10=m10,
@@ -324,15 +338,16 @@ def s_orders(rng: np.random.Generator, w: World) -> dict[str, np.ndarray]:
     return _concat(blocks)
 
 
-def other_orders(rng: np.random.Generator, w: World) -> dict[str, np.ndarray]:
-    """Matdistribution (own utförare), Natthjälp and Tillsyn (digital) (egen regi, not LOV)."""
+def other_orders(rng: np.random.Generator, w: World, andel: np.ndarray) -> dict[str, np.ndarray]:
+    """Matdistribution (own utförare, 10 min a delivery), Natthjälp and Tillsyn (digital) (egen
+    regi, not LOV)."""
     blocks = []
     mat = _eligible(rng, w, 0.12, 3)
     k = rng.choice([3, 7], mat.size)
     fran, till, verk = _special_dates(rng, w, mat)
     blocks.append(_block(mat.size, bru=mat, utf=w.utf[mat], insats=INS["Matdistribution"],
                          m10=k * 100, fran=fran, till=till, verk=verk, slot=SLOT_IDX["M"],
-                         mask=np.where(k == 3, 0b0010101, 127), dur_s=480.0))
+                         mask=np.where(k == 3, 0b0010101, 127), dur_s=600.0 * andel[mat]))
     for name, minutes, slot in (("Natthjälp", 105, "N"), ("Tillsyn (digital)", 35, None)):
         who = _eligible(rng, w, 0.03, 2)
         fran, till, verk = _special_dates(rng, w, who)
@@ -403,7 +418,8 @@ def expand_visits(rng: np.random.Generator, st: dict[str, np.ndarray], w: World)
     dur = np.clip(st["dur_s"][sid] * rng.uniform(0.85, 1.15, v), lo_s[slot], hi_s[slot])
     dur = dur.astype(np.int64)
     offset = np.floor(rng.random(v) * (width[slot] - dur - 60 + 1)).astype(np.int64)
-    t_in = day * 86400 + starts[slot] + pos[sid] * width[slot] + offset
+    win_lo = day * 86400 + starts[slot] + pos[sid] * width[slot]  # this staff member's sub-window
+    t_in = win_lo + offset
     one_manual = rng.random(v) < 0.10
     which = rng.random(v) < 0.5
     bru = st["bru"][sid]
@@ -415,6 +431,7 @@ def expand_visits(rng: np.random.Generator, st: dict[str, np.ndarray], w: World)
         "man_in": one_manual & which, "man_out": one_manual & ~which,
         "korr": np.zeros(v, bool), "mode": np.zeros(v, np.int8),
         "keep": (day >= 0) & ~upp_day, "upp_day": upp_day, "finding": np.zeros(v, bool),
+        "win_lo": win_lo, "win_hi": win_lo + width[slot], "fixed": np.zeros(v, bool),
     }
     return visits, n_staff
 
@@ -434,15 +451,24 @@ class Planter:
         self.extra: list[dict] = []
         self.details: dict[str, list] = {}
         self.dups: list[tuple[int, str]] = []
-        special = np.zeros(w.n, bool)
+        self.extra_visits: list[tuple[int, int, int, int]] = []  # brukare, utförare, t_in, t_out
+        special = _special(w).copy()
         special[orders["bru"][orders["insats"] != INS["RAM-tid"]]] = True
         plain = (w.kind == 0) & (w.till == NULL) & ~w.upp.any(axis=1) & ~special
+        ram = np.flatnonzero(orders["insats"] == INS["RAM-tid"])
+        self.ram_hours = np.zeros(w.n)
+        self.ram_hours[orders["bru"][ram]] = orders["m10"][ram] / 600 * np.where(
+            orders["per"][ram] == 1, w.days / 7, 1)
         self.plain = list(rng.permutation(np.flatnonzero(plain)))
         self.by_bru = np.argsort(v["bru"], kind="stable")
         self.bru_sorted = v["bru"][self.by_bru]
 
     # -- helpers
-    def take(self) -> int:
+    def take(self, min_hours: float = 0) -> int:
+        """The next plain brukare (with at least `min_hours` of RAM-tid a month)."""
+        for j in range(len(self.plain) - 1, -1, -1):
+            if self.ram_hours[self.plain[j]] >= min_hours:
+                return int(self.plain.pop(j))
         return int(self.plain.pop())
 
     def visits_of(self, b: int) -> np.ndarray:
@@ -458,7 +484,7 @@ class Planter:
         ok &= (v["keep"][idx] == keep) & (v["upp_day"][idx] == upp) & (v["mode"][idx] == 0)
         i = int(self.rng.choice(idx[ok]))
         v["man_in"][i] = v["man_out"][i] = False
-        v["keep"][i] = True
+        v["keep"][i] = v["fixed"][i] = True
         return i
 
     def new_staff(self, role: str = "usk") -> int:
@@ -534,6 +560,7 @@ class Planter:
         pnr, uid = self.w.pnr[b], self._uid(u)
         self.add_event(pnr, uid, staff, t_in, "in", None)
         self.add_event(pnr, uid, staff, t_out, "ut", "RAM-tid")
+        self.extra_visits.append((b, u, t_in, t_out))
         self.details.setdefault(code, []).append(
             {"brukare": b, "utforare": u, "personal": staff, "tidpunkt_in": t_in,
              "tidpunkt_ut": t_out})
@@ -543,8 +570,8 @@ class Planter:
 
     def plant_extra(self) -> None:
         w, rng = self.w, self.rng
-        for _ in range(PLANT["langt-besok"]):
-            b, d = self.take(), self._no_dst_night(rng)
+        for _ in range(PLANT["langt-besok"]):  # 8 h counted: at a brukare with room for it
+            b, d = self.take(min_hours=40), self._no_dst_night(rng)
             t = d * 86400 + 21 * 3600 + 50 * 60 + int(rng.integers(0, 240))
             self._extra_visit("langt-besok", b, int(w.utf[b]), t, t + 9 * 3600)
         private = np.arange(1, w.utforare.height)
@@ -866,12 +893,18 @@ def generate(month: str, out_dir: Path | str, *, n_brukare: int = 300, seed: int
         from lovkorning.generate_models import generate_model
 
         return generate_model(model, month, out_dir, n_brukare=n_brukare, seed=seed)
+    from lovkorning import generate_followup as fu
+
     period, out_dir = Period.parse(month), Path(out_dir)
     rng_base = np.random.default_rng([seed, n_brukare])
     rng = np.random.default_rng([seed, n_brukare, period.year, period.month])
     w = make_world(rng_base, rng, period, n_brukare)
+    plan = fu.make_plan(rng_base, w)
+    fu.fix_world(plan, w)
     upp = make_uppehall(rng, w)
-    orders = _concat([ramtid_orders(rng, w), s_orders(rng, w), other_orders(rng, w)])
+    andel = fu.andel(rng, w, plan)
+    orders = _concat([ramtid_orders(rng, w, andel), s_orders(rng, w, andel),
+                      other_orders(rng, w, andel)])
     visits, n_staff = expand_visits(rng, make_streams(orders, w), w)
     planter = Planter(rng, w, visits, orders, n_staff)
     planter.plant_modified()
@@ -879,6 +912,9 @@ def generate(month: str, out_dir: Path | str, *, n_brukare: int = 300, seed: int
     planter.plant_extra()
     planter.plant_row_errors()
     orders = _concat([orders, plant_orders(rng, w, planter)])
+    n_declined = fu.decline(planter, plan)
+    fu.calibrate(planter, orders, andel)
+    n_manual = fu.register_by_hand(planter, plan)
     plans = make_plans(rng, w, planter)
     staff = staff_ids(planter)
     order_df, order_ids = orders_frame(rng, orders, w)
@@ -892,6 +928,10 @@ def generate(month: str, out_dir: Path | str, *, n_brukare: int = 300, seed: int
     for name, df in files.items():
         write_csv(df, out_dir / name if name == "utforare.csv" else out_dir / period.label / name)
     facit = build_facit(w, files, upp, visits, planter, orders, order_ids, staff, seed)
+    if plan.pos is not None:
+        facit["uppfoljning_manad"] = fu.facit_month(plan, w, andel, n_declined, n_manual)
+        if plan.pos == len(fu.WINDOW) - 1:
+            facit["uppfoljning"] = fu.facit_window(plan, w)
     (out_dir / period.label / "facit.json").write_text(
         json.dumps(facit, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return facit

@@ -7,6 +7,8 @@ Only insatser in LOV are kept: those a `basis: none` rule marks as outside are l
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,7 +30,8 @@ UTF = {"month": pl.String, "utforare_id": pl.String, "namn": pl.String, "regi": 
 class Figures:
     tid: pl.DataFrame       # TID
     utforare: pl.DataFrame  # UTF
-    source: str = "indata"  # "historik" when read from the state folder
+    source: str = "indata"  # "historik" from the state folder; "historik-indata-andrade" if the
+                            # month's input files have changed since that run
 
 
 def figures(settled, cfg: LoadedConfig) -> Figures:
@@ -61,22 +64,39 @@ def folder(cfg: LoadedConfig, month: str) -> Path:
     return cfg.state_dir() / "historik" / month
 
 
-def save(cfg: LoadedConfig, fig: Figures, month: str) -> None:
+def save(cfg: LoadedConfig, fig: Figures, month: str, run_id: str, inputs: dict[str, str]) -> None:
+    """Keep the figures with the run id and the inputs' sha256 they were settled from."""
     d = folder(cfg, month)
     d.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for name, df in (("tid", fig.tid), ("utforare", fig.utforare)):
-        tmp = d / f".{name}.parquet.tmp"
-        df.write_parquet(tmp)
+    meta = json.dumps({"run_id": run_id, "inputs": inputs}, indent=2, sort_keys=True).encode()
+    for name, write in (("tid.parquet", fig.tid.write_parquet), ("utforare.parquet", fig.utforare.write_parquet),
+                        ("meta.json", lambda p: p.write_bytes(meta))):
+        tmp = d / f".{name}.tmp"
+        write(tmp)
         tmp.chmod(0o600)
-        tmp.replace(d / f"{name}.parquet")
+        tmp.replace(d / name)
+
+
+def inputs_changed(cfg: LoadedConfig, period: Period, meta: dict) -> bool:
+    """Do the month's input files differ from those the history was settled from?"""
+    from .config import INPUT_FILES
+    from .readers import locate
+    now = {}
+    for name in INPUT_FILES:
+        path = locate(cfg.input_dir(period.label), name, cfg.input_path(name, period.label))
+        if path is not None:
+            now[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return now != meta.get("inputs")
 
 
 def load_or_compute(cfg: LoadedConfig, period: Period, today: date) -> Figures:
     """A settled month from the state folder; a month never run, from its inputs."""
     d = folder(cfg, period.label)
     if (d / "tid.parquet").exists() and (d / "utforare.parquet").exists():
+        meta = json.loads((d / "meta.json").read_text()) if (d / "meta.json").exists() else {}
+        source = "historik-indata-andrade" if inputs_changed(cfg, period, meta) else "historik"
         return Figures(pl.read_parquet(d / "tid.parquet").cast(TID),
-                       pl.read_parquet(d / "utforare.parquet").cast(UTF), "historik")
+                       pl.read_parquet(d / "utforare.parquet").cast(UTF), source)
     from .pipeline import settle_month
     return figures(settle_month(cfg, period, today), cfg)
 

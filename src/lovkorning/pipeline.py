@@ -113,7 +113,8 @@ def write_outputs(cfg: LoadedConfig, settled: Settled) -> Written:
         pay = {"file": pay_name, "format": cfg.cfg.payment_format, "records": count, "total_ore": net}
     private_file(tmp / "manifest.json", manifest(avr, cfg.sha256, cfg.path, settled.indata.sources, outputs, pay, rec))
     _swap_into_place(tmp, final)
-    history.save(cfg, history.figures(settled, cfg), avr.period.label)
+    history.save(cfg, history.figures(settled, cfg), avr.period.label, avr.run.run_id,
+                 {src.name: src.sha256 for src in settled.indata.sources})
     if not rec["ok"]:
         raise ReconciliationError(
             f"Avstämningen misslyckades: {rec}. Ingen betalfil skrevs; övriga filer finns i {final}.")

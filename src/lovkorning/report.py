@@ -139,7 +139,9 @@ def _num(v, key: str = "") -> str:
 def print_diff(out: Console, months: list[str], sources: dict[str, str], by: str, recs: list[dict],
                flags: list[dict]) -> None:
     """The diff as a plain table, then the flags. Personnummer arrive masked."""
-    src = ", ".join(f"{m} ({'historik' if s == 'historik' else 'beräknad från indata'})" for m, s in sources.items())
+    label = {"historik": "avräknad, ur historiken", "indata": "beräknad från indata",
+             "historik-indata-andrade": "avräknad, ur historiken; OBS indata har ändrats sedan körningen"}
+    src = ", ".join(f"{m} ({label[s]})" for m, s in sources.items())
     out.print(f"Utförd jämfört med beviljad tid per {by}: {src}")
     keys = list(recs[0]) if recs else []
     numeric = tuple(i for i, k in enumerate(keys) if k not in ("month", "utforare_id", "namn", "brukare_id", "insats"))
