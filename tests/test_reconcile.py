@@ -14,6 +14,7 @@ from lovkorning import pipeline
 from lovkorning.config import load
 from lovkorning.errors import ReconciliationError
 from lovkorning.period import Period
+from lovkorning.runner import execute
 from monthbuilder import BG_2, BRUKARE_A, BRUKARE_B, BRUKARE_C, BRUKARE_D, Month
 
 SEP = Period(2023, 9)
@@ -21,7 +22,7 @@ SEP = Period(2023, 9)
 
 def run(cfg_path):
     cfg = load(cfg_path)
-    return cfg, pipeline.write_outputs(cfg, pipeline.settle_month(cfg, SEP, date(2023, 10, 9)))
+    return cfg, execute(cfg, SEP, date(2023, 10, 9))
 
 
 def small_month() -> Month:

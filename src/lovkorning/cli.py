@@ -11,10 +11,8 @@ from typing import Optional
 
 import typer
 
-from . import __version__
 from .config import config_path, load
 from .errors import EXIT_INPUT, LovError
-from .money import format_kronor
 from .period import Period
 from . import history, report
 
@@ -41,38 +39,43 @@ def _fail(exc: LovError) -> None:
 
 
 @app.command()
-def run(month: str = typer.Argument(..., help="Månaden som avräknas, ÅÅÅÅ-MM."),
+def run(month: Optional[str] = typer.Argument(None, help="Månaden som avräknas, ÅÅÅÅ-MM (utelämnas med --due)."),
         config: Optional[Path] = ConfigOpt,
         dry_run: bool = typer.Option(False, "--dry-run", help="Avräkna och visa vad som skulle betalas; skriv inget."),
+        final: bool = typer.Option(False, "--final", help="Slutlig körning även före körningsdagen."),
+        rattelse: bool = typer.Option(False, "--rattelse", help="Rätta en betald månad: betala eller kräv tillbaka skillnaden."),
+        due: bool = typer.Option(False, "--due", help="För cron: kör den månad vars körningsdag är idag, annars inget."),
+        vanta: float = typer.Option(0.0, "--vanta", min=0, help="Vänta så här många sekunder om en annan körning pågår."),
         datum: Optional[str] = typer.Option(None, "--datum", help="Körningens datum (ÅÅÅÅ-MM-DD), för test; annars idag.")) -> None:
     """Validera och avräkna månaden, skriv betalfil, avräkningar, sammanställning och manifest."""
-    from .pipeline import count_visits, rows_read, settle_month, write_outputs
+    from .pipeline import settle_month
+    from .runner import execute
+    from .schedule import run_day
 
-    period = _period(month)
     today = date.fromisoformat(datum) if datum else date.today()
     out = report.console()
     try:
         cfg = load(config_path(config, dict(os.environ)))
-        settled = settle_month(cfg, period, today)
-        written = None if dry_run else write_outputs(cfg, settled)
+        if due:
+            if month:
+                raise typer.BadParameter("ange ingen månad med --due")
+            period = Period(today.year, today.month).previous()
+            day = run_day(period, cfg.cfg.schedule.run_workday)
+            if day != today:
+                out.print(f"Ingen körning idag ({today}). {period.label} körs {day}.")
+                return
+        elif not month:
+            raise typer.BadParameter("ange månaden, ÅÅÅÅ-MM, eller --due")
+        else:
+            period = _period(month)
+        if dry_run:
+            settled, outcome = settle_month(cfg, period, today), None
+        else:
+            outcome = execute(cfg, period, today, final=final or due, rattelse=rattelse, wait=vanta)
+            settled = outcome.settled
     except LovError as exc:
         _fail(exc)
-    avr = settled.avr
-    out.print(f"lovkorning {__version__}: {avr.kommun.namn}, månad {period.label} ({avr.run.status}, körnings-id {avr.run.run_id})")
-    out.print(report.rows_table(rows_read(settled.indata)))
-    v = count_visits(settled.visits)
-    out.print(f"Besök: {v['besok']} ({v['giltiga']} räknade), avböjda besök: {v['avbojda']}")
-    out.print(f"Avvikelser: {settled.avr.avvikelser.height}")
-    out.print(report.findings_table(avr.avvikelser))
-    out.print(report.payees_table(avr.utforare, avr.totals))
-    private = sum(o for *_, o in avr.private_payees())
-    out.print(f"Att betala till privata utförare: {format_kronor(private)} kr, betalningsdag {avr.run.betalningsdag}")
-    if written:
-        out.print(f"Utdata: {written.out_dir}")
-        out.print(f"Betalfil: {written.payment_path}" if written.payment_path else
-                  "Ingen betalfil: ingen privat utförare har något att få utbetalt.")
-    else:
-        out.print("Provkörning (--dry-run): inga filer skrevs.")
+    report.print_run(out, settled, outcome)
 
 
 @app.command()
@@ -153,6 +156,22 @@ def diff(month: str = typer.Argument(..., help="Sista månaden i jämförelsen, 
         from .writers.files import private_file
         private_file(path, data)
     report.console().print(f"Skrev {path} ({len(flags)} flaggor).")
+
+
+@app.command()
+def schedule(year: int = typer.Argument(..., min=2000, max=2100, help="Året vars månader visas."),
+             config: Optional[Path] = ConfigOpt) -> None:
+    """Visa varje månads körningsdag och betalningsdag för ett år."""
+    from .schedule import payment_date, run_day
+
+    try:
+        cfg = load(config_path(config, dict(os.environ)))
+    except LovError as exc:
+        _fail(exc)
+    c = cfg.cfg.schedule
+    rows = [(p.label, run_day(p, c.run_workday), payment_date(p, cfg.payment_rule(), c.run_workday))
+            for p in (Period(year, m) for m in range(1, 13))]
+    report.print_schedule(report.console(), rows, c.run_workday)
 
 
 @app.command("check-config")

@@ -8,15 +8,13 @@ only then moves the folder into place. A run that cannot prove the totals writes
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
 
-from . import __version__, history
+from . import __version__
 from . import avvikelser as av
 from .beviljad import beviljad_lines, order_findings, segments
 from .checks import order_rule_findings, plan_findings, visit_findings
@@ -30,8 +28,9 @@ from .result import Avrakning, Kommun, RunInfo
 from .schedule import payment_date, run_day
 from .settle import add_supplements, adjustments, brukare_zon, time_table, totals
 from .visits import Visits, double_staffing, pair_visits
-from .writers.files import avvikelser_csv, manifest, payment_file, private_file, sha256
-from .writers.lb import parse_lb_totals
+from .writers.files import avvikelser_csv, manifest, private_file, sha256
+from .outputs import crash_point
+from .writers.lb import Payment, parse_lb_totals, render_lb
 from .writers.readback import summary_paid, workbook_total
 
 
@@ -82,43 +81,66 @@ def settle_month(cfg: LoadedConfig, period: Period, today: date) -> Settled:
     return Settled(avr, indata, visits)
 
 
-def write_outputs(cfg: LoadedConfig, settled: Settled) -> Written:
+@dataclass
+class PaymentPlan:
+    """What a run's payment file holds: payments (kind 14) and credits (kind 16) in öre, and the
+    earlier payment files of the month carried into this version for the record."""
+    name: str
+    payments: list[Payment]
+    paid_before: dict[str, int] | None = None        # a correction: net öre paid per utförare so far
+    carried: dict[str, bytes] = field(default_factory=dict)
+
+
+def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: PaymentPlan | None) -> dict:
+    """Write every output into the version folder; the payment file goes in last, and only when
+    the files on disk reconcile. Returns the reconciliation (raises if it failed)."""
     from .writers.sammanstallning import write_sammanstallning
     from .writers.workbook import write_all_workbooks
 
     avr = settled.avr
-    final = cfg.output_dir(avr.period.label)
-    tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True, mode=0o700)
-    private_file(tmp / "avvikelser.csv", avvikelser_csv(avr.avvikelser))
-    write_all_workbooks(avr, tmp / "avrakning")
-    write_sammanstallning(avr, tmp / "sammanstallning.xlsx")
-    pay_name = f"betalning/lov-{avr.period.label}.txt"
-    pay_tmp = tmp / f".{Path(pay_name).name}.unchecked"
-    private_file(pay_tmp, payment_file(avr))
-    rec = reconcile(avr, read_back(avr, tmp), summary_paid(tmp / "sammanstallning.xlsx"), pay_tmp.read_bytes())
-    has_payments = bool(avr.private_payees())
-    if rec["ok"] and has_payments:
-        (tmp / pay_name).parent.mkdir(mode=0o700, exist_ok=True)
-        pay_tmp.rename(tmp / pay_name)
-    else:
-        pay_tmp.unlink()
-    for d in [tmp, *(p for p in tmp.rglob("*") if p.is_dir())]:
+    private_file(version / "avvikelser.csv", avvikelser_csv(avr.avvikelser))
+    write_all_workbooks(avr, version / "avrakning")
+    crash_point("efter-arbetsbocker")
+    write_sammanstallning(avr, version / "sammanstallning.xlsx")
+    for name, data in (plan.carried if plan else {}).items():
+        private_file(version / name, data)
+    pay_bytes = render_payments(cfg, avr, plan.payments) if plan and plan.payments else b""
+    rec = reconcile(avr, read_back(avr, version), summary_paid(version / "sammanstallning.xlsx"), pay_bytes, plan,
+                    cfg.cfg.payment_format)
+    if rec["ok"] and pay_bytes:
+        crash_point("fore-betalfil")
+        private_file(version / plan.name, pay_bytes)
+        crash_point("efter-betalfil")
+    for d in [version, *(p for p in version.rglob("*") if p.is_dir())]:
         d.chmod(0o700)
-    outputs = {str(p.relative_to(tmp)): sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
-    pay = None
-    if rec["ok"] and has_payments:
-        count, net, _ = parse_lb_totals((tmp / pay_name).read_bytes())
-        pay = {"file": pay_name, "format": cfg.cfg.payment_format, "records": count, "total_ore": net}
-    private_file(tmp / "manifest.json", manifest(avr, cfg.sha256, cfg.path, settled.indata.sources, outputs, pay, rec))
-    _swap_into_place(tmp, final)
-    history.save(cfg, history.figures(settled, cfg), avr.period.label, avr.run.run_id,
-                 {src.name: src.sha256 for src in settled.indata.sources})
+    outputs = {str(p.relative_to(version)): sha256(p) for p in sorted(version.rglob("*")) if p.is_file()}
+    pay = {"file": plan.name, "format": cfg.cfg.payment_format, "records": rec["payment_records"],
+           "total_ore": rec["payment_file_ore"]} if rec["ok"] and pay_bytes else None
+    private_file(version / "manifest.json", manifest(avr, cfg.sha256, cfg.path, settled.indata.sources, outputs, pay, rec))
     if not rec["ok"]:
-        raise ReconciliationError(
-            f"Avstämningen misslyckades: {rec}. Ingen betalfil skrevs; övriga filer finns i {final}.")
-    return Written(final, final / pay_name if pay else None, rec)
+        raise ReconciliationError(f"Avstämningen misslyckades: {rec}. Ingen betalfil skrevs.")
+    return rec
+
+
+def render_payments(cfg: LoadedConfig, avr: Avrakning, payments: list[Payment]) -> bytes:
+    if cfg.cfg.payment_format == "pain.001":
+        from .writers.pain001 import net_payments, render_pain001
+        send, _ = net_payments(payments)
+        return render_pain001(avr.kommun.namn, avr.kommun.bankgiro, send, msg_id=f"LOV-{avr.period.label}-{avr.run.run_id}",
+                              created=datetime.combine(avr.run.filedatum, datetime.min.time()),
+                              execution_date=max(avr.run.betalningsdag, avr.run.filedatum))
+    return render_lb(avr.kommun.bankgiro, avr.run.filedatum, "", payments)
+
+
+def parse_payments(data: bytes, fmt: str) -> tuple[int, int]:
+    """(records, net öre) of a payment file as written."""
+    if fmt == "pain.001":
+        from .writers.pain001 import parse_pain001_totals
+        return parse_pain001_totals(data)
+    count, net, tk29 = parse_lb_totals(data)
+    if net != tk29:
+        raise ReconciliationError(f"Betalfilens TK29 ({tk29}) stämmer inte med posterna ({net}).")
+    return count, net
 
 
 def read_back(avr: Avrakning, out: Path) -> dict[str, int]:
@@ -126,26 +148,28 @@ def read_back(avr: Avrakning, out: Path) -> dict[str, int]:
     return {u: workbook_total(out / "avrakning" / f"{u}.xlsx") for u in avr.utforare["utforare_id"].to_list()}
 
 
-def reconcile(avr: Avrakning, sheets: dict[str, int], paid_in_summary: int, lb: bytes) -> dict:
-    """Payment file = the workbooks' private totals = the summary = the manifest, to the öre."""
+def expected_net(avr: Avrakning, sheets: dict[str, int], plan: PaymentPlan, fmt: str) -> int:
+    """What the payment file must net to, from the workbooks as read back: every private
+    utförare's amount, or for a correction, its difference from what was paid before (in
+    pain.001 only the amounts owed: ISO files cannot carry credits)."""
+    private = avr.utforare.filter(pl.col("regi") == "privat")["utforare_id"].to_list()
+    if plan.paid_before is None:
+        return sum(sheets.get(u, 0) for u in private if sheets.get(u, 0) > 0)
+    diffs = [sheets.get(u, 0) - plan.paid_before.get(u, 0) for u in private]
+    return sum(d for d in diffs if d > 0 or fmt != "pain.001")
+
+
+def reconcile(avr: Avrakning, sheets: dict[str, int], paid_in_summary: int, pay_bytes: bytes,
+              plan: PaymentPlan | None, fmt: str) -> dict:
+    """Payment file = the workbooks = the summary = the manifest, to the öre."""
     manifest_total = sum(avr.totals.values())
     private = sum(o for _, _, _, o in avr.private_payees())
-    _, lb_net, lb_tk29 = parse_lb_totals(lb)
-    sheet_total = sum(sheets.values())
-    sheet_private = sum(sheets.get(u, 0) for u, _, _, _ in avr.private_payees())
-    ok = (sheets == avr.totals and sheet_total == manifest_total and lb_net == lb_tk29 == private
-          == sheet_private == paid_in_summary)
-    return {"ok": ok, "manifest_total_ore": manifest_total, "sheets_total_ore": sheet_total,
-            "payment_file_ore": lb_net, "payment_file_tk29_ore": lb_tk29, "private_sheets_ore": sheet_private,
-            "summary_paid_ore": paid_in_summary}
-
-
-def _swap_into_place(tmp: Path, final: Path) -> None:
-    old = final.parent / f".{final.name}.old-{os.getpid()}"
-    if final.exists():
-        final.rename(old)
-    tmp.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+    count, net = parse_payments(pay_bytes, fmt) if pay_bytes else (0, 0)
+    want = expected_net(avr, sheets, plan, fmt) if plan else 0
+    ok = sheets == avr.totals and paid_in_summary == private and (plan is None or net == want)
+    return {"ok": ok, "manifest_total_ore": manifest_total, "sheets_total_ore": sum(sheets.values()),
+            "summary_paid_ore": paid_in_summary, "payment_file_ore": net, "payment_records": count,
+            "expected_payment_ore": want}
 
 
 def rows_read(indata: Indata) -> dict[str, int]:

@@ -158,3 +158,45 @@ def print_diff(out: Console, months: list[str], sources: dict[str, str], by: str
         f.add_row(x["flagga"], x["utforare_id"], x["brukare_id"] or "", ", ".join(x["manader"]),
                   ", ".join(f"{v:.1f}".replace(".", ",") for v in x["varden_procent"]), x["text"])
     out.print(f)
+
+
+def print_run(out: Console, settled, outcome) -> None:
+    """What a run did: inputs read, visits, findings, what each utförare is owed, where it went."""
+    from .pipeline import count_visits, rows_read
+    avr = settled.avr
+    out.print(f"lovkorning: {avr.kommun.namn}, månad {avr.period.label} ({avr.run.status}, körnings-id {avr.run.run_id})")
+    out.print(rows_table(rows_read(settled.indata)))
+    v = count_visits(settled.visits)
+    out.print(f"Besök: {v['besok']} ({v['giltiga']} räknade), avböjda besök: {v['avbojda']}")
+    out.print(f"Avvikelser: {avr.avvikelser.height}")
+    out.print(findings_table(avr.avvikelser))
+    out.print(payees_table(avr.utforare, avr.totals))
+    if avr.rattelse:
+        out.print(correction_table(avr))
+    private = sum(o for *_, o in avr.private_payees())
+    out.print(f"Att betala till privata utförare: {format_kronor(private)} kr, betalningsdag {avr.run.betalningsdag}")
+    if outcome is None:
+        out.print("Provkörning (--dry-run): inga filer skrevs.")
+        return
+    out.print(outcome.message)
+    if outcome.out_dir:
+        out.print(f"Utdata: {outcome.out_dir}")
+    if outcome.payment_path:
+        out.print(f"Betalfil: {outcome.payment_path}")
+    elif outcome.kind in ("SLUTLIG", "RÄTTELSE"):
+        out.print("Ingen betalfil: inget att betala ut.")
+
+
+def correction_table(avr) -> Table:
+    t = _table("utförare", "tidigare (kr)", "nu (kr)", "skillnad (kr)", right=(1, 2, 3))
+    for uid, (before, now, diff) in sorted(avr.rattelse.items()):
+        t.add_row(uid, format_kronor(before), format_kronor(now), format_kronor(diff))
+    return t
+
+
+def print_schedule(out: Console, rows, run_workday: int) -> None:
+    out.print(f"Körning på den {run_workday}:e arbetsdagen i månaden efter; betalning på bankdag.")
+    t = _table("månad", "körningsdag", "betalningsdag")
+    for label, run, pay in rows:
+        t.add_row(label, run.isoformat(), pay.isoformat())
+    out.print(t)

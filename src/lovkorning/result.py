@@ -74,6 +74,8 @@ class Avrakning:
     justeringar: pl.DataFrame  # JUSTERINGAR_SCHEMA
     avvikelser: pl.DataFrame   # avvikelser.SCHEMA
     totals: dict[str, int] = field(default_factory=dict)   # utforare_id -> öre
+    # a correction (rättelse) of a paid month: utforare_id -> (paid before, settled now, difference)
+    rattelse: dict[str, tuple[int, int, int]] | None = None
 
     def private_payees(self) -> list[tuple[str, str, str, int]]:
         """(utforare_id, namn, bankgiro, öre) for every private utförare with an amount above zero,

@@ -135,8 +135,21 @@ def _write_part(avr: Avrakning, part: Part, path: Path) -> int:
     _write_rader(wb.add_worksheet("Rader"), fmts, part.rader)
     _write_summary(summary, fmts, avr, part, amounts, ore)
     _add_chart(wb, summary, n_insats)
+    if avr.rattelse and part.id in avr.rattelse:
+        _write_rattelse(wb.add_worksheet("Rättelse"), fmts, avr, avr.rattelse[part.id])
     close_workbook(wb, path)
     return ore
+
+
+def _write_rattelse(ws: Worksheet, fmts: Formats, avr: Avrakning, change: tuple[int, int, int]) -> None:
+    """A correction of a paid month: what was paid, what is owed now, and the difference."""
+    before, now, diff = change
+    what = ("Betalas ut nu" if diff > 0 else "Krävs tillbaka (kreditering)" if diff < 0 else "Ingen skillnad")
+    write_pairs(ws, fmts, 0, [("Rättelse av månad", avr.period.label), ("Körnings-id", avr.run.run_id)])
+    rows = [("Tidigare utbetalt", before / 100), ("Ny avräkning", now / 100), ("Skillnad", diff / 100)]
+    write_table(ws, fmts, 3, [Col("Post", "text", 28), Col("Belopp (kr)", "money", 16)], rows, data_table=False)
+    ws.write(8, 0, what)
+    ws.write(9, 0, "Rättelsen betalar eller krediterar bara skillnaden; den tidigare utbetalningen står kvar.")
 
 
 def _check_own(part: Part) -> None:

@@ -57,6 +57,7 @@ def open_workbook(path: Path, run: RunInfo, title: str) -> tuple[xlsxwriter.Work
     """A workbook whose bytes depend only on what is written: fixed created date, in-memory
     parts (fixed zip timestamps, no temp files)."""
     wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
+    wb.lov_status = run.status
     wb.set_properties({
         "title": title,
         "author": "lovkorning",
@@ -65,7 +66,24 @@ def open_workbook(path: Path, run: RunInfo, title: str) -> tuple[xlsxwriter.Work
     return wb, Formats(wb)
 
 
+PRELIMINARY = "PRELIMINÄR"
+
+
+def mark_preliminary(wb: xlsxwriter.Workbook) -> None:
+    """A preliminary run says so on every sheet: a red cell beside the first row, the tab colour
+    and the printed page header."""
+    red = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#C00000"})
+    for ws in wb.worksheets():
+        col = (ws.dim_colmax or 0) + 2
+        ws.write(0, col, "PRELIMINÄR – ingen utbetalning", red)
+        ws.set_column(col, col, 30)
+        ws.set_tab_color("#C00000")
+        ws.set_header('&C&"-,Bold"PRELIMINÄR – ingen utbetalning')
+
+
 def close_workbook(wb: xlsxwriter.Workbook, path: Path) -> None:
+    if getattr(wb, "lov_status", "") == PRELIMINARY:
+        mark_preliminary(wb)
     wb.close()
     os.chmod(path, 0o600)      # settlement sheets hold personnummer: owner only
 

@@ -1,0 +1,131 @@
+"""The ledger: an embedded SQLite database in the state folder that records every run and every
+payment, so a month is paid once.
+
+A run is recorded in two steps around the moment its outputs are moved into place: first as
+`pågår` with its payments, then `klar`. A run killed in between is settled at the next start by
+looking at which outputs are in place (`recover`). Only payments of `klar` runs count as paid.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    month TEXT NOT NULL,
+    kind TEXT NOT NULL,              -- SLUTLIG | RÄTTELSE | PRELIMINÄR
+    state TEXT NOT NULL,             -- pågår | klar | avbruten
+    fingerprint TEXT NOT NULL,       -- sha256 over the config and every input
+    config_sha256 TEXT NOT NULL,
+    inputs_json TEXT NOT NULL,       -- {name: sha256}
+    file_date TEXT NOT NULL,
+    payment_date TEXT NOT NULL,
+    total_ore INTEGER NOT NULL,
+    version TEXT NOT NULL            -- the output folder version this run wrote
+);
+CREATE TABLE IF NOT EXISTS settled (    -- what each utförare is owed for the month, per run
+    run INTEGER NOT NULL REFERENCES runs(id),
+    month TEXT NOT NULL,
+    utforare_id TEXT NOT NULL,
+    ore INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS payments (   -- what went into a payment file: + to the utförare, - credited back
+    run INTEGER NOT NULL REFERENCES runs(id),
+    month TEXT NOT NULL,
+    utforare_id TEXT NOT NULL,
+    ore INTEGER NOT NULL,
+    file TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    run_id: str
+    month: str
+    kind: str
+    state: str
+    fingerprint: str
+    file_date: date
+    version: str
+
+
+class Ledger:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(SCHEMA)
+        path.chmod(0o600)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _runs(self, where: str, args: tuple) -> list[Run]:
+        rows = self.db.execute(f"SELECT id, run_id, month, kind, state, fingerprint, file_date, version FROM runs "
+                               f"WHERE {where} ORDER BY id", args).fetchall()
+        return [Run(r[0], r[1], r[2], r[3], r[4], r[5], date.fromisoformat(r[6]), r[7]) for r in rows]
+
+    def paid_runs(self, month: str) -> list[Run]:
+        """Completed runs that paid the month: the final run and any corrections."""
+        return self._runs("month = ? AND state = 'klar' AND kind IN ('SLUTLIG', 'RÄTTELSE')", (month,))
+
+    def pending(self) -> list[Run]:
+        return self._runs("state = 'pågår'", ())
+
+    def paid_so_far(self, month: str) -> dict[str, int]:
+        """Net öre paid per utförare for the month by completed runs."""
+        rows = self.db.execute(
+            "SELECT p.utforare_id, SUM(p.ore) FROM payments p JOIN runs r ON r.id = p.run "
+            "WHERE p.month = ? AND r.state = 'klar' GROUP BY p.utforare_id", (month,)).fetchall()
+        return {u: int(o) for u, o in rows}
+
+    def settled_last(self, month: str) -> dict[str, int]:
+        """What the latest completed paying run said each utförare is owed."""
+        runs = self.paid_runs(month)
+        if not runs:
+            return {}
+        rows = self.db.execute("SELECT utforare_id, ore FROM settled WHERE run = ?", (runs[-1].id,)).fetchall()
+        return dict(rows)
+
+    def begin(self, *, run_id: str, month: str, kind: str, fingerprint: str, config_sha256: str, inputs_json: str,
+              file_date: date, payment_date: date, totals: dict[str, int], payments: dict[str, int],
+              payment_file: str, version: str) -> int:
+        """Record a run as under way, with what it settles and pays, in one transaction."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO runs (run_id, month, kind, state, fingerprint, config_sha256, inputs_json, file_date, "
+                "payment_date, total_ore, version) VALUES (?, ?, ?, 'pågår', ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, month, kind, fingerprint, config_sha256, inputs_json, file_date.isoformat(),
+                 payment_date.isoformat(), sum(totals.values()), version))
+            rid = cur.lastrowid
+            db.executemany("INSERT INTO settled VALUES (?, ?, ?, ?)", [(rid, month, u, o) for u, o in totals.items()])
+            db.executemany("INSERT INTO payments VALUES (?, ?, ?, ?, ?)",
+                           [(rid, month, u, o, payment_file) for u, o in payments.items() if o])
+        return rid
+
+    def finish(self, rid: int, state: str = "klar") -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET state = ? WHERE id = ?", (state, rid))
+
+    def history(self, month: str) -> list[tuple]:
+        return self.db.execute("SELECT run_id, kind, state, file_date, total_ore FROM runs WHERE month = ? ORDER BY id",
+                               (month,)).fetchall()

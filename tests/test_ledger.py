@@ -1,0 +1,156 @@
+"""A month is paid once (issue 5): preliminary runs, the final run, reruns, refusals and
+corrections (rättelse), the schedule, and the lock. Through the real command line."""
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from filelock import FileLock
+from openpyxl import load_workbook
+
+from lbcheck import check_lb_file
+from monthbuilder import BG_2, BRUKARE_A, BRUKARE_B, Month
+from test_cli import cli
+
+HOUR = 45_200
+
+
+def month(ram_a="600", ram_b="300") -> Month:
+    m = Month().utforare("U01", "Omsorg Öst AB").utforare("U02", "Väst AB", bankgiro=BG_2)
+    m.utforare("U09", "Kommunens hemtjänst", regi="egen")
+    m.order("B1", BRUKARE_A, "U01", "RAM-tid", ram_a).order("B2", BRUKARE_B, "U02", "RAM-tid", ram_b)
+    m.order("B3", BRUKARE_B, "U09", "Matdistribution", "60")
+    return m
+
+
+def run(cfg, *args, day="2023-10-09"):
+    return cli("run", "2023-09", "--config", str(cfg), "--datum", day, *args)
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def paid(tmp_path) -> list[tuple]:
+    db = sqlite3.connect(tmp_path / "state/ledger.sqlite")
+    return db.execute("SELECT p.utforare_id, p.ore, p.file FROM payments p JOIN runs r ON r.id = p.run "
+                      "WHERE r.state = 'klar' ORDER BY p.rowid").fetchall()
+
+
+def test_before_the_run_day_the_run_is_preliminary(tmp_path):
+    cfg = month().write(tmp_path)
+    r = run(cfg, day="2023-10-06")          # the 6th workday of October 2023 is the 9th
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "out/2023-09"
+    assert json.loads((out / "manifest.json").read_text())["status"] == "PRELIMINÄR"
+    assert not (out / "betalning").exists() and paid(tmp_path) == []
+    for f in [*(out / "avrakning").glob("*.xlsx"), out / "sammanstallning.xlsx"]:
+        for ws in load_workbook(f).worksheets:
+            assert any("PRELIMINÄR" in str(c) for c in next(ws.iter_rows(max_row=1, values_only=True))), (f.name, ws.title)
+
+
+def test_final_before_the_run_day_pays(tmp_path):
+    cfg = month().write(tmp_path)
+    assert run(cfg, "--final", day="2023-10-02").returncode == 0
+    assert paid(tmp_path) == [("U01", 10 * HOUR, "betalning/lov-2023-09.txt"), ("U02", 5 * HOUR, "betalning/lov-2023-09.txt")]
+
+
+def test_a_second_identical_run_changes_nothing_and_pays_nothing(tmp_path):
+    cfg = month().write(tmp_path)
+    assert run(cfg).returncode == 0
+    before = digests(tmp_path / "out/2023-09")
+    r = run(cfg, day="2023-11-20")
+    assert r.returncode == 0 and "redan betald" in r.stdout and "inga nya betalningar" in r.stdout
+    assert digests(tmp_path / "out/2023-09") == before
+    assert len(paid(tmp_path)) == 2
+
+
+def test_changed_inputs_of_a_paid_month_are_refused(tmp_path):
+    cfg = month().write(tmp_path)
+    assert run(cfg).returncode == 0
+    before = digests(tmp_path / "out/2023-09")
+    month(ram_a="660").write(tmp_path)
+    r = run(cfg, day="2023-10-20")
+    assert r.returncode == 3 and "--rattelse" in r.stderr and "Traceback" not in r.stderr
+    assert digests(tmp_path / "out/2023-09") == before and len(paid(tmp_path)) == 2
+
+
+def test_a_correction_pays_or_claims_back_only_the_difference(tmp_path):
+    cfg = month().write(tmp_path)
+    assert run(cfg).returncode == 0
+    month(ram_a="660", ram_b="240").write(tmp_path)       # U01 is owed 1 h more, U02 got 1 h too much
+    r = run(cfg, "--rattelse", day="2023-10-20")
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "out/2023-09"
+    lb = check_lb_file((out / "betalning/lov-2023-09-rattelse-1.txt").read_bytes())
+    assert [(p["kind"], p["amount_ore"]) for p in lb["payments"]] == [("14", HOUR), ("16", HOUR)]
+    assert lb["total_ore"] == 0
+    assert (out / "betalning/lov-2023-09.txt").exists()               # the original payment, kept
+    sheet = {row[0]: row[1] for row in load_workbook(out / "avrakning/U02.xlsx")["Rättelse"].iter_rows(values_only=True)}
+    assert (sheet["Tidigare utbetalt"], sheet["Ny avräkning"], sheet["Skillnad"]) == (2260.0, 1808.0, -452.0)
+    assert "Rättelse" in load_workbook(out / "avrakning/U01.xlsx").sheetnames
+    assert "Rättelse" not in load_workbook(out / "avrakning/U09.xlsx").sheetnames   # egen regi unchanged
+    net = {}
+    for u, ore, _ in paid(tmp_path):
+        net[u] = net.get(u, 0) + ore
+    assert net == {"U01": 11 * HOUR, "U02": 4 * HOUR}
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["status"] == "RÄTTELSE" and man["reconciliation"]["ok"]
+
+
+def test_a_second_correction_settles_against_the_first(tmp_path):
+    cfg = month().write(tmp_path)
+    assert run(cfg).returncode == 0
+    month(ram_a="660").write(tmp_path)
+    assert run(cfg, "--rattelse", day="2023-10-20").returncode == 0
+    month(ram_a="720").write(tmp_path)
+    assert run(cfg, "--rattelse", day="2023-11-03").returncode == 0
+    lb = check_lb_file((tmp_path / "out/2023-09/betalning/lov-2023-09-rattelse-2.txt").read_bytes())
+    assert [(p["kind"], p["amount_ore"]) for p in lb["payments"]] == [("14", HOUR)]
+    assert sum(o for u, o, _ in paid(tmp_path) if u == "U01") == 12 * HOUR
+
+
+def test_a_correction_of_an_unpaid_month_is_a_usage_error(tmp_path):
+    cfg = month().write(tmp_path)
+    assert run(cfg, "--rattelse").returncode == 2
+
+
+def test_due_runs_only_on_the_run_day(tmp_path):
+    cfg = month().write(tmp_path)
+    r = cli("run", "--due", "--config", str(cfg), "--datum", "2023-10-06")
+    assert r.returncode == 0 and "Ingen körning idag" in r.stdout and not (tmp_path / "out").exists()
+    r = cli("run", "--due", "--config", str(cfg), "--datum", "2023-10-09")
+    assert r.returncode == 0 and (tmp_path / "out/2023-09/betalning/lov-2023-09.txt").exists()
+    r = cli("run", "--due", "--config", str(cfg), "--datum", "2023-10-09")   # cron twice: nothing new
+    assert r.returncode == 0 and "redan betald" in r.stdout
+
+
+def test_schedule_prints_every_month(tmp_path):
+    cfg = month().write(tmp_path)
+    r = cli("schedule", "2024", "--config", str(cfg))
+    assert r.returncode == 0, r.stderr
+    lines = {ln.split()[0]: ln.split()[1:] for ln in r.stdout.splitlines() if ln.startswith("2024-")}
+    assert len(lines) == 12
+    assert lines["2024-05"] == ["2024-06-11", "2024-06-14"]     # 6 June is the national day; the 15th a Saturday
+    assert lines["2024-12"] == ["2025-01-10", "2025-01-15"]     # 1 and 6 January are holidays
+
+
+def test_a_second_run_waits_or_is_refused(tmp_path):
+    cfg = month().write(tmp_path)
+    (tmp_path / "state").mkdir()
+    lock = FileLock(str(tmp_path / "state/lovkorning.lock"), thread_local=False)
+    lock.acquire()
+    try:
+        r = run(cfg)
+        assert r.returncode == 3 and "annan körning pågår" in r.stderr
+        threading.Timer(1.0, lock.release).start()
+        t0 = time.monotonic()
+        r = run(cfg, "--vanta", "30")
+        assert r.returncode == 0 and time.monotonic() - t0 >= 1.0
+    finally:
+        if lock.is_locked:
+            lock.release()
