@@ -104,9 +104,10 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     write_sammanstallning(avr, version / "sammanstallning.xlsx")
     for name, data in (plan.carried if plan else {}).items():
         private_file(version / name, data)
-    pay_bytes = render_payments(cfg, avr, plan.payments) if plan and plan.payments else b""
+    pay_bytes, remaining = render_payments(cfg, avr, plan.payments) if plan and plan.payments else (b"", [])
     rec = reconcile(avr, read_back(avr, version), summary_paid(version / "sammanstallning.xlsx"), pay_bytes, plan,
                     cfg.cfg.payment_format)
+    rec["remaining_credits_ore"] = {p.bankgiro: p.amount_ore for p in remaining}
     if rec["ok"] and pay_bytes:
         crash_point("fore-betalfil")
         private_file(version / plan.name, pay_bytes)
@@ -122,14 +123,20 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     return rec
 
 
-def render_payments(cfg: LoadedConfig, avr: Avrakning, payments: list[Payment]) -> bytes:
-    if cfg.cfg.payment_format == "pain.001":
-        from .writers.pain001 import net_payments, render_pain001
-        send, _ = net_payments(payments)
-        return render_pain001(avr.kommun.namn, avr.kommun.bankgiro, send, msg_id=f"LOV-{avr.period.label}-{avr.run.run_id}",
-                              created=datetime.combine(avr.run.filedatum, datetime.min.time()),
-                              execution_date=max(avr.run.betalningsdag, avr.run.filedatum))
-    return render_lb(avr.kommun.bankgiro, avr.run.filedatum, "", payments)
+def render_payments(cfg: LoadedConfig, avr: Avrakning, payments: list[Payment]) -> tuple[bytes, list[Payment]]:
+    """The payment file's bytes, and the credits it could not carry (pain.001: netted per
+    bankgiro; what remains owed to the municipality is reported, not paid)."""
+    if cfg.cfg.payment_format != "pain.001":
+        return render_lb(avr.kommun.bankgiro, avr.run.filedatum, "", payments), []
+    from .writers.pain001 import net_payments, render_pain001
+    send, remaining = net_payments(payments)
+    if not send:
+        return b"", remaining
+    names = dict(avr.utforare.select("bankgiro", "namn").drop_nulls().iter_rows())
+    data = render_pain001(avr.kommun.namn, avr.kommun.bankgiro, send, msg_id=f"LOV-{avr.period.label}-{avr.run.run_id}",
+                          created=datetime.combine(avr.run.filedatum, datetime.min.time()),
+                          execution_date=max(avr.run.betalningsdag, avr.run.filedatum), creditor_names=names)
+    return data, remaining
 
 
 def parse_payments(data: bytes, fmt: str) -> tuple[int, int]:

@@ -121,6 +121,8 @@ def _commit(cfg: LoadedConfig, ledger: Ledger, settled: Settled, kind: str, plan
         discard(version)
         raise
     has_file = plan is not None and (version / plan.name).exists()
+    if cfg.cfg.payment_format == "pain.001":   # credits cannot go in an ISO file: they stay owed
+        paying = {u: o for u, o in paying.items() if o > 0}
     rid = ledger.begin(run_id=avr.run.run_id, month=avr.period.label, kind=kind, fingerprint=fingerprint(cfg, settled),
                        config_sha256=cfg.sha256, inputs_json=json.dumps({s.name: s.sha256 for s in settled.indata.sources}),
                        file_date=avr.run.filedatum, payment_date=avr.run.betalningsdag, totals=avr.totals,
@@ -131,7 +133,12 @@ def _commit(cfg: LoadedConfig, ledger: Ledger, settled: Settled, kind: str, plan
     ledger.finish(rid)
     history.save(cfg, history.figures(settled, cfg), avr.period.label, avr.run.run_id,
                  {s.name: s.sha256 for s in settled.indata.sources})
-    return Outcome(settled, kind, final, final / plan.name if has_file else None, _said(kind, settled, paying))
+    said = _said(kind, settled, paying)
+    owed = [u for u, (_, _, d) in (avr.rattelse or {}).items() if d < 0 and u not in paying and kind == RATTELSE]
+    if owed and cfg.cfg.payment_format == "pain.001":
+        said += (f" pain.001 kan inte bära krediteringar: {', '.join(sorted(owed))} är skyldiga kommunen skillnaden "
+                 "(se manifest.json, remaining_credits_ore); kräv tillbaka genom faktura eller kvitta manuellt.")
+    return Outcome(settled, kind, final, final / plan.name if has_file else None, said)
 
 
 def _said(kind: str, settled: Settled, paying: dict[str, int]) -> str:
