@@ -209,6 +209,7 @@ def check_config(path: Optional[Path] = typer.Argument(None, help="Konfiguration
 
 
 def main() -> None:
+    os.umask(0o077)   # everything the run creates (outputs, ledger, history, lock) is the owner's only
     try:
         app()
     except SystemExit:

@@ -1,0 +1,83 @@
+"""Privacy over all committed sample data (issue 5): a settlement workbook holds only its own
+utförare's brukare (the leak seen in seed 002), outputs are readable by the owner only, and the
+terminal never shows a personnummer."""
+
+import re
+import stat
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from openpyxl import load_workbook
+
+from lovkorning.config import load
+from lovkorning.period import Period
+from lovkorning.runner import execute
+from test_cli import PNR, cli
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = ["lovkorning.yaml", "config/norrtalje.yaml", "config/osteraker.yaml", "config/osteraker-insats.yaml"]
+ID = re.compile(r"\b(\d{8})-?(\d{4})\b")
+
+
+def config_in(tmp_path: Path, name: str) -> Path:
+    cfg = tmp_path / "lovkorning.yaml"
+    cfg.write_text(f"version: 1\nextends: {REPO / name}\noutput: {{dir: \"{tmp_path}/out/{{month}}\"}}\n"
+                   f"state: {{dir: {tmp_path / 'state'}}}\n", encoding="utf-8")
+    return cfg
+
+
+@pytest.fixture(scope="module", params=CONFIGS)
+def settled_run(request, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("p")
+    cfg = load(config_in(tmp, request.param))
+    outcome = execute(cfg, Period(2023, 9), date(2023, 10, 9))
+    return outcome, tmp
+
+
+def test_no_workbook_holds_another_utforares_brukare(settled_run):
+    outcome, _ = settled_run
+    avr = outcome.settled.avr
+    frames = [avr.tid, avr.rader, avr.avvikelser]
+    owner = pl.concat([f.select("utforare_id", "brukare_id") for f in frames]).drop_nulls().unique()
+    mine = {u: set(g["brukare_id"].to_list()) for (u,), g in owner.group_by(["utforare_id"])}
+    every = set(owner["brukare_id"].to_list())
+    for path in (outcome.out_dir / "avrakning").glob("*.xlsx"):
+        uid = path.stem
+        seen = set()
+        for ws in load_workbook(path, read_only=True).worksheets:
+            for row in ws.iter_rows(values_only=True):
+                for cell in row:
+                    if isinstance(cell, str):
+                        seen |= {a + b for a, b in ID.findall(cell)}
+        assert seen & every <= mine.get(uid, set()), f"{path.name} holds brukare of another utförare"
+
+
+def test_outputs_are_readable_by_the_owner_only(settled_run):
+    _, tmp = settled_run
+    for p in (tmp / "out").rglob("*"):
+        if p.is_symlink():
+            continue
+        mode = stat.S_IMODE(p.stat().st_mode)
+        assert mode & 0o077 == 0, (p, oct(mode))
+    for p in (tmp / "state").rglob("*"):
+        if p.is_file() and p.suffix in (".sqlite", ".parquet", ".json"):
+            assert stat.S_IMODE(p.stat().st_mode) & 0o077 == 0, p
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_terminal_output_of_every_sample_has_no_personnummer(tmp_path, name):
+    cfg = config_in(tmp_path, name)
+    for args in (("run", "2023-09", "--dry-run"), ("validate", "2023-09"), ("diff", "2023-09", "--months", "1", "--by", "brukare")):
+        r = cli(*args, "--config", str(cfg))
+        assert r.returncode == 0, r.stderr
+        assert not PNR.search(r.stdout + r.stderr), (name, args)
+
+
+def test_every_file_the_command_line_creates_is_the_owners_only(tmp_path):
+    cfg = config_in(tmp_path, "lovkorning.yaml")
+    assert cli("run", "2023-09", "--config", str(cfg), "--datum", "2023-10-09").returncode == 0
+    for p in [*(tmp_path / "out").rglob("*"), *(tmp_path / "state").rglob("*")]:
+        if not p.is_symlink():
+            assert stat.S_IMODE(p.stat().st_mode) & 0o077 == 0, (p, oct(p.stat().st_mode))
