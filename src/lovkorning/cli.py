@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Optional
 
+import polars as pl
 import typer
 
 from .config import config_path, load
@@ -216,7 +217,7 @@ def main() -> None:
         raise
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as exc:  # never a traceback: it could carry a personnummer
+    except (Exception, pl.exceptions.PanicException) as exc:  # never a traceback: it could carry a personnummer
         if os.environ.get("LOVKORNING_DEBUG"):
             raise
         print(f"Internt fel ({type(exc).__name__}). Inget betalades. Kör med LOVKORNING_DEBUG=1 för detaljer.",
