@@ -440,6 +440,7 @@ def test_an_unexpected_error_while_reading_names_the_file_and_hides_its_text(tmp
     def broken(*args, **kwargs):
         raise pl.exceptions.ComputeError("could not parse '19400101-1230'")
     monkeypatch.setattr(readers, "read_csv_text", broken)
+    monkeypatch.setattr(readers, "read_csv_utf8", broken)
     path = tmp_path / "taggningar.csv"
     path.write_text("a;b\n1;2\n", encoding="utf-8")
     with pytest.raises(InputError) as exc:

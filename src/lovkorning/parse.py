@@ -113,12 +113,14 @@ def parse_frame(name: str, raw: pl.DataFrame, ref: date,
         expr, checks = _typed(c, df, ref)
         typed.append(expr.alias(c.name))
         problems += [(c, i, bad, kod, msg) for i, (bad, kod, msg) in enumerate(checks)]
+    # raw values, typed values and every check in one pass (polars shares the common work)
     flags = df.with_columns(
-        [bad.alias(f"_bad_{c.name}_{i}") for c, i, bad, _, _ in problems]
+        [e.alias(f"_t_{c.name}") for c, e in zip(present, typed)]
+        + [bad.alias(f"_bad_{c.name}_{i}") for c, i, bad, _, _ in problems]
         + [pl.col(c.name).is_null().alias(f"_miss_{c.name}") for c in present if c.required]
     )
     if "brukare_id" in df.columns:   # findings name the brukare in normalised form
-        flags = flags.with_columns(typed[[c.name for c in present].index("brukare_id")].alias("_brukare"))
+        flags = flags.with_columns(pl.col("_t_brukare_id").alias("_brukare"))
     findings = []
     for c, i, _, kod, msg in problems:
         hit = flags.filter(pl.col(f"_bad_{c.name}_{i}"))
@@ -133,7 +135,10 @@ def parse_frame(name: str, raw: pl.DataFrame, ref: date,
     reject = pl.any_horizontal([pl.col(f"_bad_{c.name}_{i}") for c, i, _, kod, _ in problems
                                 if av.KODER[kod].allvarlighet == "fel"]
                                + [pl.col(f"_miss_{c.name}") for c in present if c.required] + [pl.lit(False)])
-    out = flags.with_columns(typed).filter(~reject).select([c.name for c in present] + ["_fil", "_rad"])
+    keep = [pl.col(f"_t_{c.name}").alias(c.name) for c in present] + [pl.col("_fil"), pl.col("_rad")]
+    if flags.select(reject.any()).item():
+        flags = flags.filter(~reject)
+    out = flags.select(keep)
     out = add_absent(name, out, raw.columns)
     return out.rename({c.name: f"{c.name}_milli" for c in specs if c.kind == "minutes"}), av.concat(findings)
 
@@ -144,6 +149,16 @@ def _finding_rows(hit: pl.DataFrame, msg: str | pl.Expr) -> pl.DataFrame:
     brukare = [pl.col("_brukare").alias("brukare_id")] if "_brukare" in hit.columns else []
     text = msg if isinstance(msg, pl.Expr) else pl.lit(msg)
     return hit.select(cols + brukare + [text.alias("_msg")])
+
+
+def _fast_timestamps(col: pl.Series) -> tuple[pl.Expr, pl.Expr] | None:
+    """The common case, every timestamp `YYYY-MM-DD HH:MM:SS` local time, parsed once (a tenth of
+    the general path's cost); None when any value needs the general path."""
+    naive = col.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
+    if (naive.is_null() & col.is_not_null()).any():
+        return None
+    utc = naive.dt.replace_time_zone(TZ, ambiguous="null", non_existent="null").dt.convert_time_zone("UTC")
+    return pl.lit(utc), pl.lit(naive)
 
 
 def _typed(c: Col, df: pl.DataFrame, ref: date) -> tuple[pl.Expr, list[tuple[pl.Expr, str, str | pl.Expr]]]:
@@ -163,7 +178,7 @@ def _typed(c: Col, df: pl.DataFrame, ref: date) -> tuple[pl.Expr, list[tuple[pl.
         msg = pl.format("'{}' i kolumnen '" + c.name + "' är inget giltigt datum (ÅÅÅÅ-MM-DD).", v)
         return d, [(given & d.is_null(), "ogiltigt-datum", msg)]
     if c.kind == "datetime":
-        value, naive = _timestamps(v)
+        value, naive = _fast_timestamps(df.get_column(c.name)) or _timestamps(v)
         bad = given & value.is_null()
         gap = pl.format("'{}' finns inte eller är tvetydig i svensk tid (sommartidsbyte); ange tidszon, t.ex. +02:00.", v)
         junk = pl.format("'{}' är ingen giltig tidpunkt (ÅÅÅÅ-MM-DD TT:MM[:SS]).", v)

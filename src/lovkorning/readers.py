@@ -208,7 +208,41 @@ def read_csv_text(text: str, fil: str) -> pl.DataFrame:
     # Number the lines first, then drop blank lines (no values at all), as the Excel reader does:
     # a trailing empty line is not a row with every required value missing.
     df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_rad"))
-    return df.filter(~pl.all_horizontal(pl.exclude("_rad").is_null()))
+    return drop_blank_rows(df)
+
+
+def read_csv_utf8(data: bytes, fil: str) -> pl.DataFrame | None:
+    """The fast path for the common case, a UTF-8 file (with or without BOM) that polars reads as
+    it is: no decoding into Python text and back. None when the file needs the careful path
+    (another encoding, NUL bytes, CR-only lines, quoted line breaks, anything polars refuses)."""
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if not body.strip() or body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body:
+        return None
+    end = body.find(b"\n", 0, MAX_HEADER_CHARS + 1)
+    if end < 0 or b"\r" in body[:end].rstrip(b"\r"):
+        return None
+    try:
+        header_line = body[:end].rstrip(b"\r").decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    sep = sniff_separator(header_line)
+    check_header_names(next(csv.reader([header_line], delimiter=sep), []), fil)
+    try:
+        df = pl.read_csv(body, separator=sep, infer_schema=False, raise_if_empty=False)
+    except POLARS_ERRORS:
+        return None
+    lines = body.count(b"\n") + (not body.endswith(b"\n"))
+    if df.height != lines - 1:
+        return None
+    df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_rad"))
+    return drop_blank_rows(df)
+
+
+def drop_blank_rows(df: pl.DataFrame) -> pl.DataFrame:
+    """Blank lines (no values at all) are not rows; filter only when there are any (a copy of a
+    large frame is not free)."""
+    blank = pl.all_horizontal(pl.exclude("_rad").is_null())
+    return df.filter(~blank) if df.select(blank.any()).item() else df
 
 
 def read_csv_exactly(text: str, sep: str, fil: str) -> pl.DataFrame:
@@ -449,7 +483,9 @@ def read_table(path: Path, base: str, mapping: dict[str, str]) -> tuple[pl.DataF
             check_text_head(head, size, fil)
             data = path.read_bytes()
             digest = hashlib.sha256(data).hexdigest()
-            df = read_csv_text(decode(data, fil), fil)
+            df = read_csv_utf8(data, fil)
+            if df is None:                         # not plain UTF-8, or unusual: the careful text path
+                df = read_csv_text(decode(data, fil), fil)
             del data
         df = normalize_columns(df, mapping, fil)
     except LovError:
