@@ -38,22 +38,32 @@ def in_period(expr: pl.Expr, period: Period) -> pl.Expr:
     return expr.is_between(pl.lit(period.start), pl.lit(period.end))
 
 
+def sort_events(events: pl.DataFrame) -> pl.DataFrame:
+    """Per staff member and brukare, in time order. At the same second a check-out sorts before a
+    check-in: staff who log out and straight in again (seed 003: bistånd and HSL as two
+    registrations) make two visits, not a 0 s one. Ties otherwise keep file order."""
+    return events.with_columns((pl.col("typ") == "in").cast(pl.Int8).alias("_o")).sort(PAIR + ["tidpunkt", "_o", "_rad"])
+
+
 def drop_duplicates(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """A repeated handelse_id, or the same staff, brukare, time and type again: keep the first."""
-    ev = events.sort("_rad")
-    dup = (pl.int_range(pl.len()).over("handelse_id") > 0) | (
-        pl.int_range(pl.len()).over(PAIR + ["tidpunkt", "typ"]) > 0)
-    hit = ev.filter(dup)
+    """A repeated handelse_id, or the same staff, brukare, time and type again: keep the first (in
+    file order) and report the rest. Returns the events sorted as sort_events does."""
+    ev = sort_events(events.with_columns(pl.col("handelse_id").is_first_distinct().alias("_first_id")))
+    same = pl.lit(True)
+    for c in PAIR + ["tidpunkt", "typ"]:
+        same = same & (pl.col(c) == pl.col(c).shift(1))
+    dup = ~pl.col("_first_id") | same.fill_null(False)
+    ev = ev.with_columns(dup.alias("_dup"))
+    hit = ev.filter(pl.col("_dup")).sort("_rad")
     f = av.from_rows("dubbel-handelse", hit, pl.format(
         "Taggningen {} är en dubblett av en tidigare rad och räknas inte.", pl.col("handelse_id")))
-    return ev.filter(~dup), f
+    return ev.filter(~pl.col("_dup")).drop("_dup", "_first_id"), f
 
 
 def mark_pairs(ev: pl.DataFrame) -> pl.DataFrame:
-    """Sort and flag each event: starts a visit, closes one, or stands alone."""
-    # At the same second a check-out sorts before a check-in: staff who log out and straight in
-    # again (seed 003: bistånd and HSL as two registrations) make two visits, not a 0 s one.
-    ev = ev.with_columns((pl.col("typ") == "in").cast(pl.Int8).alias("_o")).sort(PAIR + ["tidpunkt", "_o", "_rad"])
+    """Flag each event (sorted by sort_events): starts a visit, closes one, or stands alone."""
+    if "_o" not in ev.columns:
+        ev = sort_events(ev)
     same_next = (pl.col("personal_id") == pl.col("personal_id").shift(-1)) & (
         pl.col("brukare_id") == pl.col("brukare_id").shift(-1))
     same_prev = (pl.col("personal_id") == pl.col("personal_id").shift(1)) & (
@@ -187,17 +197,21 @@ def _tag_message(require: str) -> pl.Expr:
 
 
 def split_insatser(v: pl.DataFrame) -> pl.DataFrame:
-    """One row per visit × insats; the counted seconds split equally, remainder to the first."""
-    x = v.filter(~pl.col("utanfor")).select(
-        "besok_id", "utforare_id", "brukare_id", "roll", "datum", "in_tid", "ut_tid", "eff_in", "eff_ut", "giltig", "raknade_sek",
-        "insatser").explode("insatser").rename({"insatser": "insats"}).filter(pl.col("insats").is_not_null())
-    n = pl.len().over("besok_id")
-    i = pl.int_range(pl.len()).over("besok_id")
-    share = pl.col("raknade_sek") // n
+    """One row per visit × insats; the counted seconds split equally, remainder to the first.
+    (Exploded rows of a visit are contiguous: a row's place in its visit is its index minus the
+    visit's first index, no window needed.)"""
+    x = v.filter(~pl.col("utanfor") & (pl.col("insatser").list.len() > 0)).select(
+        "besok_id", "utforare_id", "brukare_id", "roll", "datum", "in_tid", "ut_tid", "eff_in", "eff_ut", "giltig",
+        "raknade_sek", "insatser")
+    n = pl.col("insatser").list.len().cast(pl.Int64)
+    x = x.with_columns(n.alias("n_insatser"), (n.cum_sum() - n).alias("_first"))
+    x = x.explode("insatser").rename({"insatser": "insats"}).with_columns(
+        (pl.int_range(pl.len(), dtype=pl.Int64) - pl.col("_first")).alias("insats_nr"))
+    share = pl.col("raknade_sek") // pl.col("n_insatser")
+    rest = pl.col("raknade_sek") - share * pl.col("n_insatser")
     return x.with_columns(
-        (share + pl.when(i == 0).then(pl.col("raknade_sek") - share * n).otherwise(0)).cast(pl.Int64).alias("sek"),
-        n.cast(pl.Int64).alias("n_insatser"), i.cast(pl.Int64).alias("insats_nr"),
-    ).drop("raknade_sek")
+        (share + pl.when(pl.col("insats_nr") == 0).then(rest).otherwise(0)).cast(pl.Int64).alias("sek"),
+    ).drop("raknade_sek", "_first")
 
 
 def declined(events: pl.DataFrame, period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
