@@ -8,6 +8,7 @@ only then moves the folder into place. A run that cannot prove the totals writes
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -99,7 +100,8 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
 
     avr = settled.avr
     private_file(version / "avvikelser.csv", avvikelser_csv(avr.avvikelser))
-    write_all_workbooks(avr, version / "avrakning")
+    many = avr.utforare.height >= 16          # below that, starting processes costs more than it saves
+    write_all_workbooks(avr, version / "avrakning", workers=min(2, os.cpu_count() or 1) if many else 1)
     crash_point("efter-arbetsbocker")
     write_sammanstallning(avr, version / "sammanstallning.xlsx")
     for name, data in (plan.carried if plan else {}).items():
