@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MONTH ?= 2023-09
 
-.PHONY: demo test install sample clean
+.PHONY: demo test install sample bench bench-sweden clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ sample: $(STAMP)
 	  $(BIN)/python -m lovkorning.generate $$m --dir sample_data --brukare 300 --seed 2023; done
 	for m in norrtalje osteraker osteraker-insats; do \
 	  $(BIN)/python -m lovkorning.generate $(MONTH) --model $$m --dir sample_data/$$m --brukare 250 --seed 2023; done
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py --sizes norrkoping stockholm --reps 3
+
+bench-sweden: $(STAMP)
+	$(BIN)/python scripts/bench.py --sizes sweden --reps 1
 
 clean:
 	rm -rf out state .pytest_cache

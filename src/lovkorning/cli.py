@@ -175,6 +175,36 @@ def schedule(year: int = typer.Argument(..., min=2000, max=2100, help="Året var
     report.print_schedule(report.console(), rows, c.run_workday)
 
 
+@app.command()
+def generate(month: str = typer.Argument(..., help="Månaden som skapas, ÅÅÅÅ-MM."),
+             size: str = typer.Option("small", "--size", help="small, norrkoping, stockholm eller sweden (eller antal brukare)."),
+             model: str = typer.Option("norrkoping", "--model", help="norrkoping, norrtalje, osteraker eller osteraker-insats."),
+             seed: int = typer.Option(2023, "--seed", help="Slumpfrö: samma frö ger samma filer."),
+             folder: Path = typer.Option(..., "--dir", help="Mappen som skapas: D/lovkorning.yaml och D/data/…")) -> None:
+    """Skapa en syntetisk månad (brukare, beställningar, uppehåll, besök, planterade avvikelser)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .generate import MODELS, SIZES
+    from .scaffold import scaffold
+
+    period = _period(month)
+    if size not in SIZES and not size.isdigit():
+        raise typer.BadParameter(f"--size ska vara en av {', '.join(SIZES)} eller ett antal brukare")
+    if model not in MODELS:
+        raise typer.BadParameter(f"--model ska vara en av {', '.join(MODELS)}")
+    out = report.console()
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=out,
+                  transient=not out.is_terminal) as progress:
+        task = progress.add_task(f"Skapar {period.label} ({size}, {model}) i {folder}", total=1)
+        facit = scaffold(period.label, folder, size if not size.isdigit() else int(size), model, seed)
+        progress.update(task, completed=1)
+    rows = facit.get("rader", facit.get("rows", {}))
+    out.print(f"Klart: {folder / 'lovkorning.yaml'} och {folder / 'data'}; "
+              f"kör med: lovkorning run {period.label} --config {folder / 'lovkorning.yaml'}")
+    if isinstance(rows, dict) and rows:
+        out.print(", ".join(f"{k} {v} rader" for k, v in rows.items()))
+
+
 @app.command("check-config")
 def check_config(path: Optional[Path] = typer.Argument(None, help="Konfigurationsfil (annars som för run)."),
                  month: Optional[str] = typer.Option(None, "--manad", help="Visa rater för denna månad (ÅÅÅÅ-MM).")) -> None:

@@ -3,6 +3,8 @@ disk, not the numbers the writers meant to write."""
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -29,8 +31,25 @@ def cell_right_of(path: Path, sheet: str, label: str, column: int) -> int:
 
 
 def workbook_total(path: Path) -> int:
-    """'Att betala' on an utförare's Sammanfattning sheet."""
-    return cell_right_of(path, "Sammanfattning", "Att betala", 3)
+    """'Att betala' on an utförare's Sammanfattning sheet, read from the file's XML (fast; 120
+    workbooks in a fraction of a second), or with openpyxl when the file is laid out otherwise."""
+    try:
+        return _total_from_xml(path)
+    except (KeyError, ValueError, AttributeError, zipfile.BadZipFile):
+        return cell_right_of(path, "Sammanfattning", "Att betala", 3)
+
+
+def _total_from_xml(path: Path) -> int:
+    with zipfile.ZipFile(path) as z:
+        if 'name="Sammanfattning" sheetId="1"' not in z.read("xl/workbook.xml").decode("utf-8"):
+            raise ValueError("first sheet is not Sammanfattning")
+        sst = z.read("xl/sharedStrings.xml").decode("utf-8")
+        pos = sst.index("<si><t>Att betala</t></si>")
+        label = sst.count("<si>", 0, pos)
+        sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    row = re.search(rf'<c r="A(\d+)"[^>]*t="s"[^>]*><v>{label}</v></c>', sheet).group(1)
+    value = re.search(rf'<c r="D{row}"[^>]*><v>([^<]+)</v>', sheet).group(1)
+    return _ore(float(value))
 
 
 def summary_paid(path: Path) -> int:

@@ -1,0 +1,122 @@
+"""The benchmark of ../shared/spec/targets.md: medians of several runs, ratios measured in the same run.
+
+    python scripts/bench.py                       # norrkoping and stockholm, 3 repetitions each
+    python scripts/bench.py --sizes sweden --reps 1
+
+For each size it generates a month once (bench/<size>/, seed 1), then per repetition, each in a
+fresh process: `polars.read_csv` of the month's files (the floor), `lovkorning run --dry-run`
+(read, validate, settle; writes nothing) and a full `lovkorning run` into an empty output and
+state folder. It prints the medians of wall time and peak memory (the largest resident set of
+the process or any process it started), the ratio dry-run / read_csv, and seconds per million
+tag events, so that growth with size can be read off two sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MONTH = "2023-09"
+RUN_DAY = "2023-10-09"
+
+MEASURE = r"""
+import resource, sys, time
+t = time.perf_counter()
+{body}
+wall = time.perf_counter() - t
+peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+print("BENCH", wall, peak, file=sys.stderr)
+"""
+
+READ_CSV = """
+import polars as pl, pathlib
+for f in sorted(pathlib.Path({data!r}).rglob("*.csv")):
+    pl.read_csv(f, separator=";", infer_schema=False)
+"""
+
+CLI = """
+from lovkorning.cli import main
+sys.argv = ["lovkorning", *{args!r}]
+try:
+    main()
+except SystemExit as e:
+    if e.code:
+        raise
+"""
+
+
+def measure(body: str) -> tuple[float, float]:
+    """(wall seconds, peak MiB) of `body` run in a fresh Python process."""
+    r = subprocess.run([sys.executable, "-c", MEASURE.format(body=body)], capture_output=True, text=True)
+    line = next((ln for ln in r.stderr.splitlines() if ln.startswith("BENCH ")), None)
+    if r.returncode != 0 or line is None:
+        raise SystemExit(f"benchmark step failed:\n{r.stderr[-2000:]}")
+    _, wall, peak_kib = line.split()
+    return float(wall), float(peak_kib) / 1024
+
+
+def prepare(size: str, base: Path) -> tuple[Path, int]:
+    folder = base / size
+    if not (folder / "lovkorning.yaml").exists():
+        print(f"generating {size} …", flush=True)
+        subprocess.run([sys.executable, "-c", "from lovkorning.cli import main; main()", "generate", MONTH,
+                        "--size", size, "--seed", "1", "--dir", str(folder)], check=True)
+    tags = folder / "data" / MONTH / "taggningar.csv"
+    with tags.open("rb") as f:
+        events = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b"")) - 1
+    return folder, events
+
+
+def one_rep(folder: Path) -> dict[str, tuple[float, float]]:
+    cfg = str(folder / "lovkorning.yaml")
+    for d in ("out", "state"):
+        shutil.rmtree(folder / d, ignore_errors=True)
+    res = {"read_csv": measure(READ_CSV.format(data=str(folder / "data"))),
+           "dry_run": measure(CLI.format(args=["run", MONTH, "--config", cfg, "--dry-run"])),
+           "full_run": measure(CLI.format(args=["run", MONTH, "--config", cfg, "--datum", RUN_DAY]))}
+    return res
+
+
+def bench(size: str, reps: int, base: Path) -> dict:
+    folder, events = prepare(size, base)
+    runs = []
+    for i in range(reps):
+        r = one_rep(folder)
+        runs.append(r)
+        print(f"  {size} rep {i + 1}: read_csv {r['read_csv'][0]:.2f} s, dry-run {r['dry_run'][0]:.2f} s "
+              f"({r['dry_run'][1]:.0f} MiB), full run {r['full_run'][0]:.2f} s ({r['full_run'][1]:.0f} MiB)", flush=True)
+    med = lambda key, i: statistics.median(r[key][i] for r in runs)  # noqa: E731
+    return {"size": size, "tag_events": events, "reps": reps,
+            "read_csv_s": med("read_csv", 0), "dry_run_s": med("dry_run", 0), "full_run_s": med("full_run", 0),
+            "dry_run_peak_mib": med("dry_run", 1), "full_run_peak_mib": med("full_run", 1),
+            "ratio_dry_run_to_read_csv": statistics.median(r["dry_run"][0] / r["read_csv"][0] for r in runs),
+            "s_per_million_events_dry_run": med("dry_run", 0) / events * 1e6,
+            "s_per_million_events_full_run": med("full_run", 0) / events * 1e6}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", nargs="+", default=["norrkoping", "stockholm"])
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--dir", type=Path, default=ROOT / "bench")
+    args = ap.parse_args()
+    results = [bench(s, args.reps, args.dir) for s in args.sizes]
+    print(f"\n{'size':<12}{'events':>11}{'read_csv s':>12}{'dry-run s':>11}{'ratio':>7}{'full s':>9}"
+          f"{'peak MiB':>10}{'s/M events':>12}")
+    for r in results:
+        print(f"{r['size']:<12}{r['tag_events']:>11,}{r['read_csv_s']:>12.2f}{r['dry_run_s']:>11.2f}"
+              f"{r['ratio_dry_run_to_read_csv']:>7.1f}{r['full_run_s']:>9.2f}{r['full_run_peak_mib']:>10.0f}"
+              f"{r['s_per_million_events_dry_run']:>12.2f}")
+    (args.dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"(medians of {args.reps}; written to {args.dir / 'results.json'})")
+
+
+if __name__ == "__main__":
+    main()
