@@ -70,7 +70,10 @@ def run(month: Optional[str] = typer.Argument(None, help="Månaden som avräknas
         else:
             period = _period(month)
         if dry_run:
+            from .runner import PRELIMINAR, with_status
             settled, outcome = settle_month(cfg, period, today), None
+            if today < run_day(period, cfg.cfg.schedule.run_workday) and not (final or due):
+                settled = with_status(settled, PRELIMINAR)
         else:
             outcome = execute(cfg, period, today, final=final or due, rattelse=rattelse, wait=vanta)
             settled = outcome.settled

@@ -42,13 +42,6 @@ class Settled:
     visits: Visits
 
 
-@dataclass
-class Written:
-    out_dir: Path
-    payment_path: Path | None
-    reconciliation: dict
-
-
 def context(cfg: LoadedConfig, period: Period, indata: Indata, visits: Visits) -> Context:
     cuts = {p[0] for r in cfg.rates.rates.values() for s in r.table.values() for p in s.points}
     segs = segments(period, cuts)

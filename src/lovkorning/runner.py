@@ -94,13 +94,13 @@ def execute(cfg: LoadedConfig, period: Period, today: date, *, final: bool = Fal
             ledger.close()
 
 
-def _with_status(settled: Settled, status: str, rattelse=None) -> Settled:
+def with_status(settled: Settled, status: str, rattelse=None) -> Settled:
     avr = replace(settled.avr, run=replace(settled.avr.run, status=status), rattelse=rattelse)
     return replace(settled, avr=avr)
 
 
 def _first(cfg: LoadedConfig, ledger: Ledger, period: Period, today: date, kind: str) -> Outcome:
-    settled = _with_status(settle_month(cfg, period, today), kind)
+    settled = with_status(settle_month(cfg, period, today), kind)
     plan = PaymentPlan(payment_name(cfg, period), payments(settled.avr)) if kind == SLUTLIG else None
     owed = {uid: ore for uid, _, _, ore in settled.avr.private_payees()} if plan else {}
     return _commit(cfg, ledger, settled, kind, plan, owed)
@@ -171,7 +171,7 @@ def _unchanged(cfg: LoadedConfig, period: Period, settled: Settled, last: Run) -
     if not intact:
         raise RefusedError(msg.replace("utdata oförändrade.", f"men utdata i {final} saknas eller har ändrats; "
                                        f"tidigare versioner finns i {final.parent / ('.' + final.name + '.versions')}."))
-    return Outcome(_with_status(settled, last.kind), OFORANDRAD, final, None, msg)
+    return Outcome(with_status(settled, last.kind), OFORANDRAD, final, None, msg)
 
 
 def _matches_manifest(folder: Path) -> bool:
@@ -194,7 +194,7 @@ def _correct(cfg: LoadedConfig, ledger: Ledger, period: Period, today: date) -> 
         before = paid.get(uid, 0) if regi[uid] == "privat" else before_settled.get(uid, 0)
         if now != before:
             change[uid] = (before, now, now - before)
-    settled = _with_status(settled, RATTELSE, change)
+    settled = with_status(settled, RATTELSE, change)
     n = len([r for r in ledger.paid_runs(period.label) if r.kind == RATTELSE]) + 1
     plan = PaymentPlan(payment_name(cfg, period, n), correction_payments(settled, change, regi, today),
                        paid_before={u: paid.get(u, 0) for u in avr.totals if regi[u] == "privat"},

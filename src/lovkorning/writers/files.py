@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from ..result import Avrakning
-from .lb import Payment, render_lb
+from .lb import Payment
 from ..schedule import lb_payment_date_field
 
 AVVIKELSER_HEADER = ["kod", "allvarlighet", "utforare_id", "brukare_id", "fil", "rad", "kolumn", "meddelande"]
@@ -36,10 +36,6 @@ def payments(avr: Avrakning) -> list[Payment]:
     ref = f"LOV {avr.period.label}"
     return [Payment(bankgiro=bg, amount_ore=ore, reference=ref, payment_date=date_field, info=f"{uid} {avr.period.label}")
             for uid, _, bg, ore in avr.private_payees()]
-
-
-def payment_file(avr: Avrakning) -> bytes:
-    return render_lb(avr.kommun.bankgiro, avr.run.filedatum, "", payments(avr))
 
 
 def sha256(path: Path) -> str:
