@@ -158,7 +158,7 @@ def _paid_month(cfg: LoadedConfig, ledger: Ledger, period: Period, today: date, 
         raise RefusedError(f"{period.label} är redan betald (körning {last.run_id} den {last.file_date}) och indata "
                            "eller konfiguration har ändrats sedan dess. Kör med --rattelse för att betala eller "
                            "kräva tillbaka skillnaden.")
-    return _correct(cfg, ledger, period, today)
+    return _correct(cfg, ledger, same_day, today)
 
 
 def _unchanged(cfg: LoadedConfig, period: Period, settled: Settled, last: Run) -> Outcome:
@@ -182,10 +182,11 @@ def _matches_manifest(folder: Path) -> bool:
         return False
 
 
-def _correct(cfg: LoadedConfig, ledger: Ledger, period: Period, today: date) -> Outcome:
-    """Pay or claim back only the difference per utförare since what was paid."""
-    settled = settle_month(cfg, period, today)
-    avr = settled.avr
+def _correct(cfg: LoadedConfig, ledger: Ledger, settled: Settled, today: date) -> Outcome:
+    """Pay or claim back only the difference per utförare since what was paid. `settled` is the
+    month as settled for the comparison; only its file date changes to today."""
+    settled = replace(settled, avr=replace(settled.avr, run=replace(settled.avr.run, filedatum=today)))
+    avr, period = settled.avr, settled.avr.period
     paid = ledger.paid_so_far(period.label)
     before_settled = ledger.settled_last(period.label)
     regi = dict(avr.utforare.select("utforare_id", "regi").iter_rows())
