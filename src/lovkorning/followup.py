@@ -18,24 +18,18 @@ import polars as pl
 from .config import DiffCfg
 from .history import Figures
 from .money import percent_to_bp
+from .settle import time_sums
 
 KEYS = {"utforare": ["utforare_id"], "brukare": ["utforare_id", "brukare_id"], "insats": ["insats"]}
 TOTAL = "Totalt"
-
-
-def _sums(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    granted = pl.col("beviljad_lov_sek") > 0
-    return df.group_by(keys).agg(
-        pl.col("beviljad_lov_sek").sum().alias("beviljad_sek"), pl.col("utford_sek").sum(),
-        pl.col("utford_sek").filter(granted).sum().alias("utford_mot_sek"), pl.col("antal_besok").sum())
 
 
 def view(fig: Figures, by: str, months: list[str], utforare: str | None = None) -> pl.DataFrame:
     """Rows per entity and month, then a Totalt row per entity, in a stable order."""
     tid = fig.tid.filter(pl.col("utforare_id") == utforare) if utforare else fig.tid
     keys = KEYS[by]
-    per_month = _sums(tid, keys + ["month"])
-    total = _sums(tid, keys).with_columns(pl.lit(TOTAL).alias("month"))
+    per_month = time_sums(tid, keys + ["month"])
+    total = time_sums(tid, keys).with_columns(pl.lit(TOTAL).alias("month"))
     rows = pl.concat([per_month, total.select(per_month.columns)])
     if by == "utforare":
         rows = rows.join(_verification(fig, utforare), on=["utforare_id", "month"], how="left")
@@ -73,7 +67,7 @@ def _runs(months: list[str], hits: set[str], need: int) -> list[list[str]]:
 def flags(fig: Figures, cfg: DiffCfg, months: list[str]) -> pl.DataFrame:
     """Every flag in the window: flagga, utforare_id, brukare_id, manader, varden (percent)."""
     rows = []
-    per_utf = _sums(fig.tid, ["utforare_id", "month"]).filter(pl.col("beviljad_sek") > 0)
+    per_utf = time_sums(fig.tid, ["utforare_id", "month"]).filter(pl.col("beviljad_sek") > 0)
     target = percent_to_bp(cfg.target_percent)
     low = per_utf.filter(pl.col("utford_mot_sek") * 10_000 < pl.col("beviljad_sek") * target)
     rows += _grouped("under-mal", low, "utford_mot_sek", "beviljad_sek", months)
@@ -102,7 +96,7 @@ def _grouped(flag: str, hits: pl.DataFrame, num: str, den: str, months: list[str
 
 
 def _review(fig: Figures, cfg: DiffCfg, months: list[str]) -> list[tuple]:
-    per = _sums(fig.tid, ["utforare_id", "brukare_id", "month"]).filter(pl.col("beviljad_sek") > 0)
+    per = time_sums(fig.tid, ["utforare_id", "brukare_id", "month"]).filter(pl.col("beviljad_sek") > 0)
     bp = percent_to_bp(cfg.review_percent)
     dev = (pl.col("utford_mot_sek") - pl.col("beviljad_sek")).abs() * 10_000 > pl.col("beviljad_sek") * bp
     hits = per.filter(dev)

@@ -47,10 +47,19 @@ def add_supplements(rader: pl.DataFrame, cfg: Config, utforare: pl.DataFrame) ->
     return r.with_columns((pl.col("tillagg_ore") + extra).alias("tillagg_ore")).drop("flaggor")
 
 
+def time_sums(tid: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Sums of time rows by `keys`: beviljad_sek (tid LOV), utford_sek (all), utford_mot_sek (on
+    insatser with beviljad tid: the numerator of andel utförd) and antal_besok. One definition of
+    andel utförd for the deduction below and for the follow-up's flags."""
+    granted = pl.col("beviljad_lov_sek") > 0
+    return tid.group_by(keys).agg(
+        pl.col("beviljad_lov_sek").sum().alias("beviljad_sek"), pl.col("utford_sek").sum(),
+        pl.col("utford_sek").filter(granted).sum().alias("utford_mot_sek"), pl.col("antal_besok").sum())
+
+
 def andel_utford(tid: pl.DataFrame) -> dict[str, tuple[int, int]]:
-    """Per utförare: (utförd, beviljad tid LOV) in seconds over the insatser with beviljad tid."""
-    g = tid.filter(pl.col("beviljad_lov_sek") > 0).group_by("utforare_id").agg(
-        pl.col("utford_sek").sum(), pl.col("beviljad_lov_sek").sum())
+    """Per utförare: (utförd on insatser with beviljad tid, beviljad tid LOV) in seconds."""
+    g = time_sums(tid, ["utforare_id"]).select("utforare_id", "utford_mot_sek", "beviljad_sek")
     return {u: (a, b) for u, a, b in g.iter_rows()}
 
 

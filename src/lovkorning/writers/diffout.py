@@ -14,7 +14,7 @@ import polars as pl
 import xlsxwriter
 
 from ..ids import mask_personnummer
-from ..money import round_half_up
+from ..money import hours_value, round_half_up
 from .files import private_file
 
 
@@ -44,7 +44,7 @@ def fields(by: str) -> list[Field]:
 
 
 def _h(sec: int | None) -> float | None:
-    return None if sec is None else round_half_up(sec * 100, 3600) / 100
+    return None if sec is None else hours_value(sec)
 
 
 def _p(num: int | None, den: int | None) -> float | None:
