@@ -63,7 +63,7 @@ def read_month(cfg: LoadedConfig, period: Period) -> Indata:
         findings.append(f)
         if src:
             sources.append(src)
-    check_register(frames["utforare"], findings[0])
+    check_register(frames["utforare"], findings[0], next((s for s in sources if s.name == "utforare"), None))
     frames, extra = reject_unknown_utforare(frames)
     frames["bestallningar"], dup = reject_duplicate_ids(frames["bestallningar"], "bestallning_id")
     frames, spans = reject_bad_intervals(frames)
@@ -71,8 +71,12 @@ def read_month(cfg: LoadedConfig, period: Period) -> Indata:
     return Indata(frames, av.concat(findings + [extra, dup, spans]), sources)
 
 
-def check_register(utforare: pl.DataFrame, findings: pl.DataFrame) -> None:
-    """Errors in the register stop the run: it decides who is paid, and where."""
+def check_register(utforare: pl.DataFrame, findings: pl.DataFrame, source: Source | None) -> None:
+    """Errors in the register stop the run: it decides who is paid, and where. An empty register
+    is a failed export, not a month with no one to pay."""
+    if source is not None and source.rows == 0:
+        raise InputError(Fel("Utförarregistret har inga utförare (bara rubrikrad): ingen kan avräknas.",
+                             Plats(source.path.name, 2)))
     errors = [Fel(r["meddelande"], Plats(r["fil"], r["rad"], r["kolumn"]))
               for r in findings.filter(pl.col("allvarlighet") == "fel").iter_rows(named=True)]
     dups = utforare.filter(pl.col("utforare_id").is_duplicated())

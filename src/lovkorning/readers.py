@@ -501,9 +501,6 @@ def read_table(path: Path, base: str, mapping: dict[str, str]) -> tuple[pl.DataF
     if "_rad" not in df.columns:
         df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_rad"))
     df = df.with_columns(pl.lit(fil).alias("_fil"))
-    if base == "utforare" and df.height == 0:
-        # the register decides who is paid: an empty one is a failed export, not a month with no one to pay
-        raise InputError(Fel("Utförarregistret har inga utförare (bara rubrikrad): ingen kan avräknas.", Plats(fil, 2)))
     return df, Source(base, path, digest, df.height)
 
 
