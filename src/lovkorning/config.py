@@ -10,7 +10,6 @@ extending file replaces that key of the base as a whole.
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -252,13 +251,6 @@ def parse_clock(text: str) -> int:
     if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
         raise ValueError(f"'{text}' är ingen klockslag (TT:MM)")
     return h * 3600 + m * 60
-
-
-def parse_date(text: Any) -> date:
-    try:
-        return date.fromisoformat(str(text))
-    except ValueError:
-        raise ValueError(f"'{text}' är inget giltigt datum (ÅÅÅÅ-MM-DD)") from None
 
 
 # ---------------------------------------------------------------- loading

@@ -51,11 +51,6 @@ def basis(name: str) -> Callable[[Basis], Basis]:
     return register
 
 
-def empty_lines() -> pl.DataFrame:
-    schema = {**{k: RADER_SCHEMA[k] for k in LINE_COLUMNS if k in RADER_SCHEMA}, "_num": pl.Int64, "_den": pl.Int64}
-    return pl.DataFrame(schema=schema).select(LINE_COLUMNS)
-
-
 def with_segment(df: pl.DataFrame, segs: pl.DataFrame, date_col: str = "datum") -> pl.DataFrame:
     """Attach the rate segment a date falls in."""
     return df.sort(date_col).join_asof(segs.sort("seg_fran"), left_on=date_col, right_on="seg_fran")

@@ -51,10 +51,6 @@ def time_amount(seconds: int, ore_per_hour: int) -> int:
     return round_half_up(seconds * ore_per_hour, 3600)
 
 
-def expr_time_amount(seconds: pl.Expr, ore_per_hour: pl.Expr) -> pl.Expr:
-    return expr_div_round(seconds.cast(pl.Int64) * ore_per_hour.cast(pl.Int64), 3600)
-
-
 def percent_of(base_ore: int, bp: int) -> int:
     """bp basis points of base_ore, rounded half away from zero."""
     return round_half_up(base_ore * bp, 10_000)
