@@ -19,6 +19,8 @@ from .period import Period
 from .readers import Source, locate, read_table, require_columns
 
 REQUIRED_FILES = ("utforare", "bestallningar", "taggningar")
+# Columns read dictionary-encoded (Categorical): millions of tag events, thousands of distinct values.
+CODED = {"taggningar": ("brukare_id", "utforare_id", "personal_id", "typ", "metod", "insatser", "roll", "korrigerad")}
 
 
 @dataclass
@@ -47,8 +49,11 @@ def read_one(cfg: LoadedConfig, period: Period, name: str) -> tuple[pl.DataFrame
             where = cfg.input_path(name, period.label) or cfg.input_dir(period.label) / f"{name}.csv"
             raise InputError(Fel(f"Indatafilen '{name}' saknas (csv eller xlsx).", Plats(str(where))))
         return empty_frame(name), av.empty(), None
-    raw, source = read_table(path, name, cfg.cfg.inputs.columns.get(name, {}))
+    coded = CODED.get(name, ())
+    raw, source = read_table(path, name, cfg.cfg.inputs.columns.get(name, {}), coded)
     require_columns(raw, required_columns(name), path.name)
+    # the same types whichever way the file was read (the careful paths give text)
+    raw = raw.with_columns(pl.col(c).cast(pl.Categorical) for c in coded if raw.schema.get(c) == pl.String)
     typed, findings = parse_frame(name, raw, period.end, cfg.cfg.inputs.values.get(name))
     if name == "bestallningar" and "verkstalld_fran" not in raw.columns:
         typed = typed.with_columns(pl.col("giltig_fran").alias("verkstalld_fran"))   # no such column: verkställd as granted

@@ -13,6 +13,7 @@ import polars as pl
 
 from . import avvikelser as av
 from . import ids
+from .localtime import local_to_utc
 
 TZ = "Europe/Stockholm"
 
@@ -101,31 +102,41 @@ def parse_frame(name: str, raw: pl.DataFrame, ref: date,
                 value_map: dict[str, dict[str, str]] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Typed frame (rejected rows removed) and the findings of the rejected values."""
     specs = SPECS[name]
+    value_map = value_map or {}
     present = [c for c in specs if c.name in raw.columns]
+    coded = [c for c in present if raw.schema[c.name] == pl.Categorical]
+    plain = [c for c in present if c not in coded]
     df = raw.select([*(c.name for c in present), "_fil", "_rad"]).with_columns(
-        [_blank_to_null(c.name) for c in present]
+        [_blank_to_null(c.name) for c in plain]
     )
-    for col, mapping in (value_map or {}).items():
-        if col in df.columns and mapping:
+    for col, mapping in value_map.items():
+        if col in df.columns and mapping and col not in {c.name for c in coded}:
             df = df.with_columns(pl.col(col).replace(mapping))
-    df = with_fast_timestamps(df, present)
+    df = with_fast_timestamps(df, plain)
     typed, problems = [], []
-    for c in present:
+    for c in plain:
         expr, checks = _typed(c, df, ref)
         typed.append(expr.alias(c.name))
         problems += [(c, i, bad, kod, msg) for i, (bad, kod, msg) in enumerate(checks)]
     # raw values, typed values and every check in one pass (polars shares the common work)
     flags = df.with_columns(
-        [e.alias(f"_t_{c.name}") for c, e in zip(present, typed)]
+        [e.alias(f"_t_{c.name}") for c, e in zip(plain, typed)]
         + [bad.alias(f"_bad_{c.name}_{i}") for c, i, bad, _, _ in problems]
-        + [pl.col(c.name).is_null().alias(f"_miss_{c.name}") for c in present if c.required]
+        + [pl.col(c.name).is_null().alias(f"_miss_{c.name}") for c in plain if c.required]
     )
+    for c in coded:                  # the same, worked out once per distinct value
+        cols, checks = _by_value(c, df.get_column(c.name), ref, value_map.get(c.name))
+        flags = flags.with_columns(cols)
+        problems += [(c, i, None, kod, msg) for i, (kod, msg) in enumerate(checks)]
     if "brukare_id" in df.columns:   # findings name the brukare in normalised form
         flags = flags.with_columns(pl.col("_t_brukare_id").alias("_brukare"))
     findings = []
     for c, i, _, kod, msg in problems:
         hit = flags.filter(pl.col(f"_bad_{c.name}_{i}"))
         if hit.height:
+            if coded:        # messages quote the value as text
+                hit = hit.with_columns([pl.col(x.name).cast(pl.String) for x in coded]).with_columns(
+                    [_blank_to_null(x.name) for x in coded])
             findings.append(av.from_rows(kod, _finding_rows(hit, msg), pl.col("_msg"), c.name))
     for c in present:
         if c.required:
@@ -142,6 +153,44 @@ def parse_frame(name: str, raw: pl.DataFrame, ref: date,
     out = flags.select(keep)
     out = add_absent(name, out, raw.columns)
     return out.rename({c.name: f"{c.name}_milli" for c in specs if c.kind == "minutes"}), av.concat(findings)
+
+
+def _by_value(c: Col, col: pl.Series, ref: date, mapping: dict[str, str] | None) -> tuple[list[pl.Series], list[tuple[str, str | pl.Expr]]]:
+    """Typed value and checks of a dictionary-encoded (Categorical) column, worked out on its
+    distinct values and spread back to the rows by code: a tag log has millions of rows but only
+    thousands of brukare, staff and insats combinations. Ids and enums stay Categorical; a list
+    stays one Categorical text ('a|b', tidied); bool becomes Boolean."""
+    values = col.unique()
+    small = pl.DataFrame({c.name: values.cast(pl.String)}).with_columns(_blank_to_null(c.name))
+    if mapping:
+        small = small.with_columns(pl.col(c.name).replace(mapping))
+    expr, checks = _typed(c, small, ref)
+    if c.kind == "list":
+        expr = expr.list.join("|")
+        expr = pl.when(expr == "").then(None).otherwise(expr)
+    out = small.select(
+        expr.alias(f"_t_{c.name}"),
+        *[bad.fill_null(False).alias(f"_bad_{c.name}_{i}") for i, (bad, _, _) in enumerate(checks)],
+        *([pl.col(c.name).is_null().alias(f"_miss_{c.name}")] if c.required else []),
+    )
+    if out.schema[f"_t_{c.name}"] == pl.String:
+        out = out.with_columns(pl.col(f"_t_{c.name}").cast(pl.Categorical))
+    codes = values.to_physical()
+    size = int(codes.max() or 0) + 1 if codes.len() else 1
+    lut = pl.DataFrame({"_code": pl.arange(0, size, dtype=codes.dtype, eager=True)}).join(
+        out.with_columns(codes.alias("_code")).filter(pl.col("_code").is_not_null()),
+        on="_code", how="left", maintain_order="left").drop("_code")
+    null_row = out.filter(values.is_null())         # the row for a missing value, if any
+    rows = lut.select(pl.all().gather(pl.lit(col.to_physical())))
+    fill = {name: (null_row[name][0] if null_row.height else None) for name in rows.columns}
+    series = [rows[name].fill_null(fill[name]) if fill[name] is not None else rows[name] for name in rows.columns]
+    if c.required:          # a missing value (null code) is missing, whatever the lookup says
+        miss = f"_miss_{c.name}"
+        series = [s.fill_null(True) if s.name == miss else s for s in series]
+    series = [s.fill_null(False) if s.name.startswith("_bad_") else s for s in series]
+    if c.kind == "bool":
+        series = [s.fill_null(False) if s.name == f"_t_{c.name}" else s for s in series]
+    return series, [(kod, msg) for _, kod, msg in checks]
 
 
 def _finding_rows(hit: pl.DataFrame, msg: str | pl.Expr) -> pl.DataFrame:
@@ -166,7 +215,7 @@ def with_fast_timestamps(df: pl.DataFrame, present: list[Col]) -> pl.DataFrame:
             continue
         col = df.get_column(c.name)
         naive = col.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
-        utc = naive.dt.replace_time_zone(TZ, ambiguous="null", non_existent="null").dt.convert_time_zone("UTC")
+        utc = local_to_utc(naive)
         left = (naive.is_null() & col.is_not_null()).arg_true()
         if left.len():
             value, raw_naive = _timestamps(pl.col("v"))

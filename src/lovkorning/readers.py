@@ -20,6 +20,7 @@ import csv
 import hashlib
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -211,27 +212,36 @@ def read_csv_text(text: str, fil: str) -> pl.DataFrame:
     return drop_blank_rows(df)
 
 
-def read_csv_utf8(data: bytes, fil: str) -> pl.DataFrame | None:
+def read_csv_utf8(data: bytes, fil: str, coded: set[str] | None = None) -> pl.DataFrame | None:
     """The fast path for the common case, a UTF-8 file (with or without BOM) that polars reads as
     it is: no decoding into Python text and back. None when the file needs the careful path
-    (another encoding, NUL bytes, CR-only lines, quoted line breaks, anything polars refuses)."""
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    if not body.strip() or body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body:
+    (another encoding, NUL bytes, CR-only lines, quoted line breaks, anything polars refuses).
+    `coded`: the (lower-case) names of columns to read dictionary-encoded (Categorical), those
+    with few distinct values in a large file."""
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0        # polars skips it itself: no copy of the file
+    if not data[bom: bom + HEAD_BYTES].strip() and not data[bom:].strip():
         return None
-    end = body.find(b"\n", 0, MAX_HEADER_CHARS + 1)
-    if end < 0 or b"\r" in body[:end].rstrip(b"\r"):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff"), bom) or b"\x00" in data:
+        return None
+    end = data.find(b"\n", bom, bom + MAX_HEADER_CHARS + 1)
+    if end < 0 or b"\r" in data[bom:end].rstrip(b"\r"):
         return None
     try:
-        header_line = body[:end].rstrip(b"\r").decode("utf-8")
+        header_line = data[bom:end].rstrip(b"\r").decode("utf-8")
     except UnicodeDecodeError:
         return None
     sep = sniff_separator(header_line)
-    check_header_names(next(csv.reader([header_line], delimiter=sep), []), fil)
-    try:
-        df = pl.read_csv(body, separator=sep, infer_schema=False, raise_if_empty=False)
-    except POLARS_ERRORS:
-        return None
-    lines = body.count(b"\n") + (not body.endswith(b"\n"))
+    names = next(csv.reader([header_line], delimiter=sep), [])
+    check_header_names(names, fil)
+    overrides = {n: pl.Categorical for n in names if n.strip().lower() in (coded or {})}
+    with ThreadPoolExecutor(1) as pool:          # counting lines overlaps with parsing
+        newlines = pool.submit(data.count, b"\n")
+        try:
+            df = pl.read_csv(data, separator=sep, infer_schema=False, raise_if_empty=False,
+                             schema_overrides=overrides or None)
+        except POLARS_ERRORS:
+            return None
+        lines = newlines.result() + (not data.endswith(b"\n"))
     if df.height != lines - 1:
         return None
     df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_rad"))
@@ -468,8 +478,10 @@ def _os_reason(exc: OSError) -> str:
     return "Filen kan inte läsas."
 
 
-def read_table(path: Path, base: str, mapping: dict[str, str]) -> tuple[pl.DataFrame, Source]:
-    """A file as strings, with `_fil` and `_rad`."""
+def read_table(path: Path, base: str, mapping: dict[str, str],
+               coded: tuple[str, ...] = ()) -> tuple[pl.DataFrame, Source]:
+    """A file as strings, with `_fil` and `_rad`. Columns named in `coded` (our names) may come
+    back Categorical, when the file takes the fast path."""
     fil = path.name
     try:
         size = path.stat().st_size
@@ -482,10 +494,12 @@ def read_table(path: Path, base: str, mapping: dict[str, str]) -> tuple[pl.DataF
         else:
             check_text_head(head, size, fil)
             data = path.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
-            df = read_csv_utf8(data, fil)
-            if df is None:                         # not plain UTF-8, or unusual: the careful text path
-                df = read_csv_text(decode(data, fil), fil)
+            with ThreadPoolExecutor(1) as pool:    # hashing (no GIL) overlaps with parsing
+                digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+                df = read_csv_utf8(data, fil, {mapping.get(c, c).strip().lower() for c in coded})
+                if df is None:                     # not plain UTF-8, or unusual: the careful text path
+                    df = read_csv_text(decode(data, fil), fil)
+                digest = digest.result()
             del data
         df = normalize_columns(df, mapping, fil)
     except LovError:

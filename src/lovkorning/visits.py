@@ -16,10 +16,10 @@ import polars as pl
 from . import avvikelser as av
 from .config import VisitsCfg
 from .period import Period
+from .localtime import local_dates
 from .timewin import daily, overlap_seconds
 
 TZ = "Europe/Stockholm"
-PAIR = ["personal_id", "brukare_id"]
 
 
 @dataclass
@@ -38,78 +38,169 @@ def in_period(expr: pl.Expr, period: Period) -> pl.Expr:
     return expr.is_between(pl.lit(period.start), pl.lit(period.end))
 
 
-def sort_events(events: pl.DataFrame) -> pl.DataFrame:
-    """Per staff member and brukare, in time order. At the same second a check-out sorts before a
-    check-in: staff who log out and straight in again (seed 003: bistånd and HSL as two
+# ---------------------------------------------------------------- events, encoded
+
+IDS = ("utforare_id", "brukare_id", "personal_id")
+CODED = (*IDS, "typ", "metod", "roll")
+
+
+def encoded(events: pl.DataFrame) -> pl.DataFrame:
+    """The events with ids and enums dictionary-encoded (Categorical: sorting, comparing and
+    gathering integers instead of text) and insatser as one text `a|b` (null for none)."""
+    cols = [pl.col(c).cast(pl.Categorical) for c in CODED if events.schema[c] != pl.Categorical]
+    if isinstance(events.schema["insatser"], pl.List):
+        text = pl.col("insatser").list.join("|")
+        cols.append(pl.when(text == "").then(None).otherwise(text).cast(pl.Categorical).alias("insatser"))
+    return events.with_columns(cols) if cols else events
+
+
+def insats_list(col: str = "insatser") -> pl.Expr:
+    return pl.col(col).cast(pl.String).str.split("|").fill_null(pl.lit([], dtype=pl.List(pl.String)))
+
+
+def plain(df: pl.DataFrame) -> pl.DataFrame:
+    """Back to the contract's types: text ids, insatser as a list."""
+    cols = [pl.col(c).cast(pl.String) for c, t in df.schema.items() if t == pl.Categorical and c != "insatser"]
+    if "insatser" in df.columns and not isinstance(df.schema["insatser"], pl.List):
+        cols.append(insats_list().alias("insatser"))
+    return df.with_columns(cols) if cols else df
+
+
+def code(col: str) -> pl.Expr:
+    return pl.col(col).to_physical().cast(pl.UInt64)
+
+
+def pair_key() -> pl.Expr:
+    """One integer per (staff member, brukare): exact, from the two dictionary codes."""
+    return code("personal_id") * (1 << 32) + code("brukare_id")
+
+
+def lexical_rank(col: pl.Series) -> pl.Series:
+    """Each value's place in text order, as an integer per row (sorting by it sorts by the text)."""
+    values = col.unique().drop_nulls()
+    ranks = pl.DataFrame({"_code": values.to_physical(), "_rank": values.cast(pl.String).rank("dense").cast(pl.UInt32)})
+    size = int(ranks["_code"].max() or 0) + 1 if ranks.height else 1
+    lut = pl.DataFrame({"_code": pl.arange(0, size, dtype=ranks["_code"].dtype, eager=True)}).join(
+        ranks, on="_code", how="left", maintain_order="left")["_rank"]
+    return lut.gather(col.to_physical())
+
+
+def gather(df: pl.DataFrame, rows: pl.Series, cols: list[str]) -> pl.DataFrame:
+    return df.select([pl.col(c).gather(pl.lit(rows)) for c in cols]) if rows.len() else df.select(cols).clear()
+
+
+# ---------------------------------------------------------------- pairing
+
+def order_events(ev: pl.DataFrame) -> pl.DataFrame:
+    """The check-ins and check-outs (declined visits aside) as a narrow frame of row numbers into
+    `ev`, per staff member and brukare in time order. At the same second a check-out sorts before
+    a check-in: staff who log out and straight in again (seed 003: bistånd and HSL as two
     registrations) make two visits, not a 0 s one. Ties otherwise keep file order."""
-    return events.with_columns((pl.col("typ") == "in").cast(pl.Int8).alias("_o")).sort(PAIR + ["tidpunkt", "_o", "_rad"])
+    narrow = ev.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"), pair_key().alias("_k"), pl.col("tidpunkt"),
+        (pl.col("typ") == "in").alias("_in"), (pl.col("typ") == "avbojt").alias("_avb"),
+    ).filter(~pl.col("_avb")).drop("_avb")
+    us = pl.col("tidpunkt").dt.epoch("us")
+    whole, lo, hi = narrow.select((us % 1_000_000 == 0).all().alias("w"), us.min().alias("lo"), us.max().alias("hi")).row(0)
+    row_bits = max(ev.height, 1).bit_length()
+    if whole and lo is not None and ((hi - lo) // 1_000_000 * 2 + 1).bit_length() + row_bits <= 63:
+        # whole seconds (as parsed): time, check-in flag and row number packed into one integer
+        tie = ((us - lo) // 1_000_000 * 2 + pl.col("_in").cast(pl.Int64)) * (1 << row_bits) + pl.col("_i")
+        keys = [tie.alias("_t")]
+    else:
+        keys = [(us * 2 + pl.col("_in").cast(pl.Int64)).alias("_t"), pl.col("_i").alias("_t2")]
+    idx = narrow.select(pl.arg_sort_by(pl.col("_k"), *keys)).to_series()
+    return narrow.select(pl.all().gather(pl.lit(idx)))
 
 
-def drop_duplicates(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def first_ids(ids: pl.Series, rows: pl.Series) -> pl.Series:
+    """For the rows `rows` (in file order) of `ids`: True for the first of each handelse_id. Hashes
+    find the candidates; only rows whose hash repeats are compared as text, so a hash collision
+    cannot drop a row."""
+    h = ids.hash().gather(rows)
+    s = h.sort()
+    repeated = s.filter(s == s.shift(1))
+    first = pl.repeat(True, h.len(), eager=True)
+    if repeated.is_empty():
+        return first
+    at = h.is_in(repeated.implode()).arg_true()
+    return first.scatter(at, ids.gather(rows.gather(at)).is_first_distinct())
+
+
+def drop_duplicates(ev: pl.DataFrame, order: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A repeated handelse_id, or the same staff, brukare, time and type again: keep the first (in
-    file order) and report the rest. Returns the events sorted as sort_events does."""
-    ev = sort_events(events.with_columns(pl.col("handelse_id").is_first_distinct().alias("_first_id")))
+    file order) and report the rest."""
+    rows = order["_i"].sort()
+    first = first_ids(ev.get_column("handelse_id"), rows)
+    if first.all():
+        order = order.with_columns(pl.lit(True).alias("_first"))
+    else:
+        full = pl.Series(values=[True]).new_from_index(0, ev.height).scatter(rows, first)
+        order = order.with_columns(full.gather(order["_i"]).alias("_first"))
     same = pl.lit(True)
-    for c in PAIR + ["tidpunkt", "typ"]:
+    for c in ("_k", "tidpunkt", "_in"):
         same = same & (pl.col(c) == pl.col(c).shift(1))
-    dup = ~pl.col("_first_id") | same.fill_null(False)
-    ev = ev.with_columns(dup.alias("_dup"))
-    hit = ev.filter(pl.col("_dup")).sort("_rad")
+    dup = ~pl.col("_first") | same.fill_null(False)
+    order = order.with_columns(dup.alias("_dup"))
+    rows = order.filter(pl.col("_dup"))["_i"].sort()
+    hit = gather(ev, rows, ["handelse_id", "utforare_id", "brukare_id", "_fil", "_rad"])
     f = av.from_rows("dubbel-handelse", hit, pl.format(
         "Taggningen {} är en dubblett av en tidigare rad och räknas inte.", pl.col("handelse_id")))
-    return ev.filter(~pl.col("_dup")).drop("_dup", "_first_id"), f
+    return order.filter(~pl.col("_dup")).drop("_dup", "_first"), f
 
 
-def mark_pairs(ev: pl.DataFrame) -> pl.DataFrame:
-    """Flag each event (sorted by sort_events): starts a visit, closes one, or stands alone."""
-    if "_o" not in ev.columns:
-        ev = sort_events(ev)
-    same_next = (pl.col("personal_id") == pl.col("personal_id").shift(-1)) & (
-        pl.col("brukare_id") == pl.col("brukare_id").shift(-1))
-    same_prev = (pl.col("personal_id") == pl.col("personal_id").shift(1)) & (
-        pl.col("brukare_id") == pl.col("brukare_id").shift(1))
-    ev = ev.with_columns(same_next.fill_null(False).alias("_sn"), same_prev.fill_null(False).alias("_sp"),
-                         local_date("tidpunkt").alias("datum"))
-    ev = ev.with_columns(
-        ((pl.col("typ") == "in") & pl.col("_sn") & (pl.col("typ").shift(-1) == "ut")).fill_null(False).alias("_start"),
-        ((pl.col("typ") == "ut") & pl.col("_sp") & (pl.col("typ").shift(1) == "in")).fill_null(False).alias("_close"),
+def mark_pairs(order: pl.DataFrame) -> pl.DataFrame:
+    """Flag each event (in pairing order): starts a visit, closes one, or stands alone."""
+    same_next = (pl.col("_k") == pl.col("_k").shift(-1)).fill_null(False)
+    same_prev = (pl.col("_k") == pl.col("_k").shift(1)).fill_null(False)
+    o = order.with_columns(same_next.alias("_sn"), same_prev.alias("_sp"),
+                           pl.lit(local_dates(order["tidpunkt"])).alias("datum"))
+    o = o.with_columns(
+        (pl.col("_in") & pl.col("_sn") & ~pl.col("_in").shift(-1)).fill_null(False).alias("_start"),
+        (~pl.col("_in") & pl.col("_sp") & pl.col("_in").shift(1)).fill_null(False).alias("_close"),
     )
-    lone_in = (pl.col("typ") == "in") & ~pl.col("_start")
-    lone_ut = (pl.col("typ") == "ut") & ~pl.col("_close")
-    ev = ev.with_columns(lone_in.alias("_lone_in"), lone_ut.alias("_lone_ut"))
+    o = o.with_columns((pl.col("_in") & ~pl.col("_start")).alias("_lone_in"),
+                       (~pl.col("_in") & ~pl.col("_close")).alias("_lone_ut"))
     swapped_ut = pl.col("_lone_ut") & pl.col("_sn") & pl.col("_lone_in").shift(-1) & (
         pl.col("datum") == pl.col("datum").shift(-1))
     swapped_in = pl.col("_lone_in") & pl.col("_sp") & pl.col("_lone_ut").shift(1) & (
         pl.col("datum") == pl.col("datum").shift(1))
-    return ev.with_columns(swapped_ut.fill_null(False).alias("_swap_ut"), swapped_in.fill_null(False).alias("_swap_in"))
+    return o.with_columns(swapped_ut.fill_null(False).alias("_swap_ut"), swapped_in.fill_null(False).alias("_swap_in"),
+                          pl.col("_i").shift(-1).alias("_i_ut"))
 
 
-def lone_findings(ev: pl.DataFrame, period: Period) -> pl.DataFrame:
+def lone_findings(ev: pl.DataFrame, marked: pl.DataFrame, period: Period) -> pl.DataFrame:
+    lone = marked.filter(pl.col("_lone_in") | pl.col("_lone_ut"))
+    lone = pl.concat([lone, gather(ev, lone["_i"], ["utforare_id", "brukare_id", "_fil", "_rad"])], how="horizontal")
     inside = in_period(pl.col("datum"), period)
     swap = pl.col("_swap_ut") | pl.col("_swap_in")
     cases = [
-        ("utanfor-perioden", (pl.col("_lone_in") | pl.col("_lone_ut")) & ~inside,
-         "Taggningen ligger utanför månaden och ingår inte i avräkningen."),
+        ("utanfor-perioden", ~inside, "Taggningen ligger utanför månaden och ingår inte i avräkningen."),
         ("ut-fore-in", swap & inside, "Utcheckningen ligger före incheckningen; besöket räknas inte."),
         ("saknar-utcheckning", pl.col("_lone_in") & ~swap & inside, "Incheckning utan utcheckning; besöket räknas inte."),
         ("saknar-incheckning", pl.col("_lone_ut") & ~swap & inside, "Utcheckning utan incheckning; besöket räknas inte."),
     ]
-    return av.concat([av.from_rows(kod, ev.filter(cond), msg) for kod, cond, msg in cases])
+    return av.concat([av.from_rows(kod, lone.filter(cond), msg) for kod, cond, msg in cases])
 
 
-def build_visits(ev: pl.DataFrame) -> pl.DataFrame:
-    nxt = {c: pl.col(c).shift(-1) for c in ("tidpunkt", "_rad", "metod", "korrigerad", "insatser", "roll", "handelse_id")}
-    v = ev.with_columns([e.alias(f"_n_{c}") for c, e in nxt.items()]).filter(pl.col("_start"))
-    return v.select(
-        pl.col("utforare_id"), pl.col("brukare_id"), pl.col("personal_id"),
-        pl.coalesce("_n_roll", "roll").alias("roll"),
-        pl.col("tidpunkt").alias("in_tid"), pl.col("_n_tidpunkt").alias("ut_tid"), pl.col("datum"),
-        pl.col("_fil"), pl.col("_rad").alias("in_rad"), pl.col("_n__rad").alias("ut_rad"),
-        pl.col("metod").alias("metod_in"), pl.col("_n_metod").alias("metod_ut"),
-        (pl.col("korrigerad") | pl.col("_n_korrigerad")).alias("korrigerad"),
-        pl.col("_n_insatser").alias("insatser"),
-        (pl.col("_n_tidpunkt") - pl.col("tidpunkt")).dt.total_seconds().cast(pl.Int64).alias("sekunder"),
-    ).sort("utforare_id", "brukare_id", "in_tid", "in_rad").with_row_index("besok_id", offset=1).with_columns(
+def build_visits(ev: pl.DataFrame, marked: pl.DataFrame) -> pl.DataFrame:
+    """One row per visit, numbered in the order utförare, brukare, check-in (as text, then time)."""
+    starts = marked.filter(pl.col("_start")).select("_i", "_i_ut", "datum")
+    a = gather(ev, starts["_i"], ["utforare_id", "brukare_id", "personal_id", "roll", "tidpunkt", "_fil", "_rad",
+                                  "metod", "korrigerad"])
+    b = gather(ev, starts["_i_ut"], ["roll", "tidpunkt", "_rad", "metod", "korrigerad", "insatser"])
+    v = pl.DataFrame([
+        a["utforare_id"], a["brukare_id"], a["personal_id"],
+        b["roll"].fill_null(a["roll"]).alias("roll") if b.height else a["roll"],
+        a["tidpunkt"].alias("in_tid"), b["tidpunkt"].alias("ut_tid"), starts["datum"],
+        a["_fil"], a["_rad"].alias("in_rad"), b["_rad"].alias("ut_rad"),
+        a["metod"].alias("metod_in"), b["metod"].alias("metod_ut"),
+        (a["korrigerad"] | b["korrigerad"]).alias("korrigerad"), b["insatser"],
+    ]).with_columns((pl.col("ut_tid") - pl.col("in_tid")).dt.total_seconds().cast(pl.Int64).alias("sekunder"))
+    by = pl.DataFrame([(lexical_rank(v["utforare_id"]).cast(pl.UInt64) * (1 << 32)
+                        + lexical_rank(v["brukare_id"]).cast(pl.UInt64)).alias("ub"), v["in_tid"], v["in_rad"]])
+    idx = by.select(pl.arg_sort_by("ub", "in_tid", "in_rad")).to_series()
+    return v.select(pl.all().gather(pl.lit(idx))).with_row_index("besok_id", offset=1).with_columns(
         pl.col("besok_id").cast(pl.Int64))
 
 
@@ -159,34 +250,47 @@ def check_visits(v: pl.DataFrame, cfg: VisitsCfg, period: Period, dubbel: pl.Dat
     return v.drop(drop).rename({"_ute": "utanfor"}), av.concat(findings)
 
 
+def scattered(n: int, rows: pl.Series, values: pl.Series, default: object = None) -> pl.Series:
+    """A column of length n: `values` at `rows`, `default` elsewhere."""
+    base = pl.repeat(default, n, dtype=values.dtype, eager=True)
+    return base.scatter(rows, values) if rows.len() else base
+
+
 def cut_same_staff(v: pl.DataFrame) -> pl.DataFrame:
     """One staff member cannot be at two brukare at once: a counted visit still open when the same
     person checks in elsewhere ends at that check-in (`samtidiga-besok`)."""
-    v = v.sort("personal_id", "in_tid", "in_rad")
-    g = v.filter(pl.col("giltig")).with_columns(
-        pl.col("in_tid").shift(-1).over("personal_id").alias("_next_in")).select("besok_id", "_next_in")
-    v = v.join(g, on="besok_id", how="left")
-    clash = pl.col("giltig") & pl.col("_next_in").is_not_null() & (pl.col("_next_in") < pl.col("ut_tid"))
+    g = v.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_pos"), code("personal_id").alias("_p"),
+                 "in_tid", "in_rad", "giltig").filter(pl.col("giltig")).sort("_p", "in_tid", "in_rad")
+    g = g.select("_pos", pl.when(pl.col("_p") == pl.col("_p").shift(-1)).then(pl.col("in_tid").shift(-1)).alias("_n"))
+    next_in = scattered(v.height, g["_pos"], g["_n"])
+    clash = pl.col("giltig") & next_in.is_not_null() & (pl.lit(next_in) < pl.col("ut_tid"))
     return v.with_columns(
         pl.col("in_tid").alias("eff_in"),
-        pl.when(clash).then(pl.col("_next_in")).otherwise(pl.col("ut_tid")).alias("eff_ut"),
+        pl.when(clash).then(pl.lit(next_in)).otherwise(pl.col("ut_tid")).alias("eff_ut"),
         clash.fill_null(False).alias("_samtidig"),
-    ).drop("_next_in").sort("besok_id")
+    )
 
 
 def cut_double_staffing(v: pl.DataFrame, dubbel: pl.DataFrame) -> pl.DataFrame:
     """Two staff at one brukare at the same time count twice only where the order has
-    dubbelbemanning; otherwise a later visit counts only from where the earlier ones ended."""
+    dubbelbemanning; otherwise a later visit counts only from where the earlier ones ended.
+    (Visits are numbered per utförare and brukare in check-in order, so no sort is needed.)"""
     keys = ["utforare_id", "brukare_id"]
-    g = v.filter(pl.col("giltig")).sort(keys + ["in_tid", "in_rad"]).with_columns(
-        pl.col("eff_ut").cum_max().shift(1).over(keys).alias("_prev_ut"))
-    allowed = g.join(dubbel, on=keys).filter(pl.col("datum").is_between("fran", "till")).select("besok_id").unique()
-    g = g.join(allowed.with_columns(pl.lit(True).alias("_ok")), on="besok_id", how="left")
-    over = pl.col("_prev_ut").is_not_null() & (pl.col("_prev_ut") > pl.col("eff_in")) & pl.col("_ok").is_null()
-    g = g.select("besok_id", over.alias("_dubbel"),
-                 pl.when(over).then(pl.min_horizontal("_prev_ut", "eff_ut")).otherwise(pl.col("eff_in")).alias("_in"))
-    v = v.join(g, on="besok_id", how="left")
-    return v.with_columns(pl.coalesce("_in", "eff_in").alias("eff_in"), pl.col("_dubbel").fill_null(False)).drop("_in")
+    grp = code("utforare_id") * (1 << 32) + code("brukare_id")
+    g = v.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_pos"), grp.alias("_g"), "besok_id", *keys,
+                 "datum", "eff_in", "eff_ut", "giltig").filter(pl.col("giltig"))
+    prev = pl.when(pl.col("_g") == pl.col("_g").shift(1)).then(pl.col("eff_ut").cum_max().shift(1).over("_g"))
+    g = g.with_columns(prev.alias("_prev_ut"))
+    over = g.filter(pl.col("_prev_ut").is_not_null() & (pl.col("_prev_ut") > pl.col("eff_in")))
+    if dubbel.height and over.height:
+        allowed = over.join(dubbel.with_columns([pl.col(k).cast(pl.Categorical) for k in keys]), on=keys).filter(
+            pl.col("datum").is_between("fran", "till")).select("besok_id").unique()
+        over = over.filter(~pl.col("besok_id").is_in(allowed["besok_id"].implode()))
+    cut = over.select("_pos", pl.min_horizontal("_prev_ut", "eff_ut").alias("_in"))
+    return v.with_columns(
+        pl.lit(scattered(v.height, cut["_pos"], pl.repeat(True, cut.height, eager=True), False)).alias("_dubbel"),
+        pl.coalesce(pl.lit(scattered(v.height, cut["_pos"], cut["_in"])), pl.col("eff_in")).alias("eff_in"),
+    )
 
 
 def _tag_message(require: str) -> pl.Expr:
@@ -214,8 +318,8 @@ def split_insatser(v: pl.DataFrame) -> pl.DataFrame:
     ).drop("raknade_sek", "_first")
 
 
-def declined(events: pl.DataFrame, period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
-    d = events.filter(pl.col("typ") == "avbojt").with_columns(local_date("tidpunkt").alias("datum"))
+def declined(ev: pl.DataFrame, period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
+    d = plain(ev.filter(pl.col("typ") == "avbojt")).with_columns(local_date("tidpunkt").alias("datum"))
     inside = in_period(pl.col("datum"), period)
     f = av.concat([
         av.from_rows("avbojt-besok", d.filter(inside), pl.format(
@@ -238,10 +342,15 @@ def double_staffing(orders: pl.DataFrame, period: Period) -> pl.DataFrame:
 
 
 def pair_visits(events: pl.DataFrame, cfg: VisitsCfg, period: Period, dubbel: pl.DataFrame | None = None) -> Visits:
-    avb, f_avb = declined(events, period)
-    tags, f_dup = drop_duplicates(events.filter(pl.col("typ") != "avbojt"))
-    ev = mark_pairs(tags)
-    visits, f_visit = check_visits(build_visits(ev), cfg, period,
-                                   no_double_staffing() if dubbel is None else dubbel)
+    """Events (file order) → visits. The events are never sorted or copied whole: a narrow frame of
+    row numbers and integer keys is sorted and compared with its neighbours, and only the rows a
+    visit or a finding needs are gathered."""
+    ev = encoded(events)
+    avb, f_avb = declined(ev, period)
+    order, f_dup = drop_duplicates(ev, order_events(ev))
+    marked = mark_pairs(order)
+    visits = build_visits(ev, marked).with_columns(insats_list())
+    visits, f_visit = check_visits(visits, cfg, period, no_double_staffing() if dubbel is None else dubbel)
+    visits = plain(visits)
     return Visits(visits, split_insatser(visits), avb,
-                  av.concat([f_avb, f_dup, lone_findings(ev, period), f_visit]))
+                  av.concat([f_avb, f_dup, lone_findings(ev, marked, period), f_visit]))
