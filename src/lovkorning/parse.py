@@ -148,9 +148,9 @@ def parse_frame(name: str, raw: pl.DataFrame, ref: date,
                                 if av.KODER[kod].allvarlighet == "fel"]
                                + [pl.col(f"_miss_{c.name}") for c in present if c.required] + [pl.lit(False)])
     keep = [pl.col(f"_t_{c.name}").alias(c.name) for c in present] + [pl.col("_fil"), pl.col("_rad")]
-    if flags.select(reject.any()).item():
-        flags = flags.filter(~reject)
-    out = flags.select(keep)
+    out = flags.select(keep + [reject.alias("_reject")])     # narrow first: filtering copies what it keeps
+    del flags, df
+    out = (out.filter(~pl.col("_reject")) if out["_reject"].any() else out).drop("_reject")
     out = add_absent(name, out, raw.columns)
     return out.rename({c.name: f"{c.name}_milli" for c in specs if c.kind == "minutes"}), av.concat(findings)
 

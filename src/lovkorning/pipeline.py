@@ -32,7 +32,6 @@ from .visits import Visits, double_staffing, pair_visits
 from .writers.files import avvikelser_csv, manifest, private_file, sha256
 from .outputs import crash_point
 from .writers.lb import Payment, parse_lb_totals, render_lb
-from .writers.readback import summary_paid, workbook_total
 
 
 @dataclass
@@ -61,6 +60,7 @@ def run_info(cfg: LoadedConfig, period: Period, today: date, sources: list[Sourc
 def settle_month(cfg: LoadedConfig, period: Period, today: date) -> Settled:
     indata = read_month(cfg, period)
     visits = pair_visits(indata.taggningar, cfg.cfg.visits, period, double_staffing(indata.bestallningar, period))
+    indata.frames["taggningar"] = indata.taggningar.clear()     # paired: every event is in a visit or a finding
     ctx = context(cfg, period, indata, visits)
     rader = add_supplements(apply_rules(ctx), cfg.cfg, indata.utforare)
     tid = time_table(ctx)
@@ -88,6 +88,7 @@ class PaymentPlan:
 def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: PaymentPlan | None) -> dict:
     """Write every output into the version folder; the payment file goes in last, and only when
     the files on disk reconcile. Returns the reconciliation (raises if it failed)."""
+    from .writers.readback import summary_paid          # the writers and openpyxl: not needed for --dry-run
     from .writers.sammanstallning import write_sammanstallning
     from .writers.workbook import write_all_workbooks
 
@@ -147,6 +148,7 @@ def parse_payments(data: bytes, fmt: str) -> tuple[int, int]:
 
 def read_back(avr: Avrakning, out: Path) -> dict[str, int]:
     """Each utförare's 'Att betala' as it stands in its workbook on disk."""
+    from .writers.readback import workbook_total
     return {u: workbook_total(out / "avrakning" / f"{u}.xlsx") for u in avr.utforare["utforare_id"].to_list()}
 
 

@@ -514,7 +514,7 @@ def read_table(path: Path, base: str, mapping: dict[str, str],
                              "CSV- eller xlsx-fil med rubrikrad på rad 1.", Plats(fil))) from None
     if "_rad" not in df.columns:
         df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_rad"))
-    df = df.with_columns(pl.lit(fil).alias("_fil"))
+    df = df.with_columns((pl.lit(fil).cast(pl.Categorical) if coded else pl.lit(fil)).alias("_fil"))
     return df, Source(base, path, digest, df.height)
 
 
