@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lbcheck import check_lb_file
-from lovkorning import pipeline
+from lovkorning.writers import readback
 from lovkorning.config import load
 from lovkorning.errors import ReconciliationError
 from lovkorning.period import Period
@@ -32,8 +32,8 @@ def small_month() -> Month:
 
 
 def test_a_workbook_that_disagrees_stops_the_payment_file(tmp_path, monkeypatch):
-    real = pipeline.workbook_total
-    monkeypatch.setattr(pipeline, "workbook_total", lambda p: real(p) + (1 if p.stem == "U02" else 0))
+    real = readback.workbook_total
+    monkeypatch.setattr(readback, "workbook_total", lambda p: real(p) + (1 if p.stem == "U02" else 0))
     with pytest.raises(ReconciliationError):
         run(small_month().write(tmp_path))
     out = tmp_path / "out/2023-09"

@@ -6,6 +6,9 @@
 - insats-utan-regel / bestallning-utan-regel: no rule names the insats (never silently dropped).
 - besok-under-uppehall: a counted visit on a day of the brukare's uppehåll.
 Insatser paid without an order (`utford` with `cap: none`, `besok`) are not expected in orders.
+
+Visits are many (millions of rows) and findings few: the checks run on narrow integer codes of
+the visits' keys, and a finding's source and message are made only for the rows it reports.
 """
 
 from __future__ import annotations
@@ -41,46 +44,108 @@ def insats_classes(cfg: Config) -> tuple[set[str], set[str], set[str], bool]:
 
 def visit_findings(ctx: Context) -> pl.DataFrame:
     paid, unpaid, orderless, catch_all = insats_classes(ctx.cfg.cfg)
-    vi = ctx.visits.besok_insats.filter(pl.col("giltig"))
-    src = ctx.visits.besok.select("besok_id", "_fil", pl.col("in_rad").alias("_rad"))
-    vi = vi.join(src, on="besok_id", how="left")
-    has_orders = ctx.order_lines.select("utforare_id", "brukare_id").unique().with_columns(pl.lit(True).alias("_har"))
-    vi = vi.join(has_orders, on=["utforare_id", "brukare_id"], how="left").with_columns(pl.col("_har").fill_null(False))
-    needs_order = ~pl.col("insats").is_in(sorted(orderless))
-    no_order = vi.filter(~pl.col("_har") & needs_order).unique("besok_id", keep="first", maintain_order=True)
-    default_zon = vi.filter(~pl.col("_har") & ~needs_order).unique("besok_id", keep="first", maintain_order=True)
-    in_order = _ordered_that_day(vi, ctx)
-    not_in = vi.filter(pl.col("_har") & needs_order & ~pl.col("insats").is_in(sorted(unpaid))).join(
-        in_order, on=["besok_id", "insats"], how="anti")
-    known = sorted(paid | unpaid)
+    vi = ctx.visits.besok_insats.lazy().filter(pl.col("giltig")).select(
+        "besok_id", "utforare_id", "brukare_id", "insats", "datum").collect()
+    vi = vi.with_columns(*_order_status(vi, ctx))
+    # the insats's class, once per row (null where the insats is null)
+    vi = vi.with_columns(pl.col("insats").is_in(sorted(orderless)).alias("_fri"),
+                         pl.col("insats").is_in(sorted(unpaid)).alias("_ej_lov"),
+                         pl.col("insats").is_in(sorted(paid | unpaid)).alias("_kand"))
+    har, needs_order, not_lov = pl.col("_har"), ~pl.col("_fri"), pl.col("_ej_lov")
+    cases = {
+        "besok-utan-bestallning": ~har & needs_order,
+        "zon-saknas": ~har & ~needs_order,
+        "insats-ej-i-bestallning": har & needs_order & ~not_lov & ~pl.col("_bestalld"),
+        "insats-ej-i-lov": not_lov,
+        "insats-utan-regel": ~pl.col("_kand") & ~pl.lit(catch_all),
+    }
+    # the few rows any case reports (a case holds where its condition is true, not null)
+    hit = vi.with_columns(c.alias(k) for k, c in cases.items()).filter(
+        pl.any_horizontal(pl.col(list(cases)).fill_null(False)))
+    hit = _with_source(ctx, hit)
+    rows = {k: hit.filter(pl.col(k)) for k in cases}
+    for k in ("besok-utan-bestallning", "zon-saknas"):
+        rows[k] = rows[k].unique("besok_id", keep="first", maintain_order=True)
     return av.concat([
-        av.from_rows("besok-utan-bestallning", no_order, "Brukaren har ingen beställning hos utföraren denna månad."),
-        av.from_rows("zon-saknas", default_zon, f"Brukaren har ingen beställning hos utföraren; zonen "
+        av.from_rows("besok-utan-bestallning", rows["besok-utan-bestallning"],
+                     "Brukaren har ingen beställning hos utföraren denna månad."),
+        av.from_rows("zon-saknas", rows["zon-saknas"], f"Brukaren har ingen beställning hos utföraren; zonen "
                      f"'{ctx.cfg.cfg.default_zon}' används för besöket."),
-        av.from_rows("insats-ej-i-bestallning", not_in, pl.format(
+        av.from_rows("insats-ej-i-bestallning", rows["insats-ej-i-bestallning"], pl.format(
             "Insatsen '{}' finns inte i brukarens beställning den {}.", pl.col("insats"), pl.col("datum"))),
-        av.from_rows("insats-ej-i-lov", vi.filter(pl.col("insats").is_in(sorted(unpaid))), pl.format(
+        av.from_rows("insats-ej-i-lov", rows["insats-ej-i-lov"], pl.format(
             "Insatsen '{}' ersätts inte enligt modellen (ingår ej i LOV).", pl.col("insats"))),
-        av.from_rows("insats-utan-regel", vi.filter(~pl.col("insats").is_in(known) & ~pl.lit(catch_all)), pl.format(
+        av.from_rows("insats-utan-regel", rows["insats-utan-regel"], pl.format(
             "Insatsen '{}' omfattas inte av någon ersättningsregel och ersätts inte.", pl.col("insats"))),
-        _during_pause(ctx, src),
+        _during_pause(ctx),
     ])
 
 
-def _ordered_that_day(vi: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    o = ctx.orders.select("utforare_id", "brukare_id", "insats", "giltig_fran", "giltig_till")
-    j = vi.select("besok_id", "utforare_id", "brukare_id", "insats", "datum").join(
-        o, on=["utforare_id", "brukare_id", "insats"])
-    ok = (pl.col("datum") >= pl.col("giltig_fran")) & (pl.col("giltig_till").is_null() | (pl.col("datum") <= pl.col("giltig_till")))
-    return j.filter(ok).select("besok_id", "insats").unique()
+def _with_source(ctx: Context, rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` with its visits' source (`_fil`, `_rad` = the check-in row), in the same order."""
+    src = ctx.visits.besok.lazy().filter(pl.col("besok_id").is_in(rows["besok_id"].unique().implode())).select(
+        "besok_id", "_fil", pl.col("in_rad").alias("_rad")).collect()
+    return rows.join(src, on="besok_id", how="left", maintain_order="left")
 
 
-def _during_pause(ctx: Context, src: pl.DataFrame) -> pl.DataFrame:
-    pause = uppehall_days(ctx.uppehall, ctx.period).rename({"utforare_id": "u_utf", "dag": "datum"})
-    v = ctx.visits.besok.filter(pl.col("giltig")).select("besok_id", "utforare_id", "brukare_id", "datum")
+def _numbers(values: pl.Series) -> tuple[pl.DataType, int]:
+    """An Enum of the distinct values (null has none) and how many there are: casting a column
+    to it numbers each value 0, 1, … and gives null for a value not among them."""
+    cats = values.drop_nulls().unique().sort()
+    return pl.Enum(cats), max(cats.len(), 1)
+
+
+def _order_status(vi: pl.DataFrame, ctx: Context) -> tuple[pl.Series, pl.Series]:
+    """Two flags per row of `vi`, never null: har — the brukare has an order line at the
+    utförare this month; bestalld — an order of the utförare for the brukare and the insats is
+    valid on the visit's day. Null keys match nothing. Each string key is looked up once per row;
+    the rest is integer arithmetic on key numbers."""
+    o, lines = ctx.orders, ctx.order_lines
+    nums = {"utforare_id": _numbers(pl.concat([o["utforare_id"], lines["utforare_id"]])),
+            "brukare_id": _numbers(pl.concat([o["brukare_id"], lines["brukare_id"]])),
+            "insats": _numbers(o["insats"])}
+    n_u, n_i = nums["utforare_id"][1], nums["insats"][1]
+
+    def keys(df: pl.DataFrame, **days: str) -> pl.DataFrame:
+        """_pair (utförare, brukare) and _key (pair, insats) numbers, null where a part has none;
+        and the date columns `days` as day numbers."""
+        num = df.select(*(pl.col(c).cast(e, strict=False).to_physical().cast(pl.Int64) for c, (e, _) in nums.items()),
+                        *(pl.col(c).to_physical().cast(pl.Int64).alias(name) for name, c in days.items()))
+        pair = pl.col("brukare_id") * n_u + pl.col("utforare_id")
+        return num.select(pair.alias("_pair"), (pair * n_i + pl.col("insats")).alias("_key"), *days)
+
+    v = keys(vi, _dag="datum")
+    har = v["_pair"].is_in(keys(lines)["_pair"].drop_nulls().unique().implode()).fill_null(False).alias("_har")
+    first, last = v["_dag"].min(), v["_dag"].max()
+    if first is None:
+        return har, pl.repeat(False, vi.height, eager=True).alias("_bestalld")
+    # orders by key, each cut to first…last: giltig_fran <= dag <= giltig_till (null: open)
+    ok = keys(o, _a="giltig_fran", _b="giltig_till")
+    ok = ok.filter(pl.col("_key").is_not_null() & pl.col("_a").is_not_null()).select(
+        "_key", pl.max_horizontal("_a", pl.lit(first)).alias("_a"),
+        pl.min_horizontal(pl.col("_b").fill_null(last), pl.lit(last)).alias("_b"),
+    ).filter(pl.col("_a") <= pl.col("_b"))
+    # a key one order covers on every day of first…last; the other keys day by day
+    full = ok.filter((pl.col("_a") == first) & (pl.col("_b") == last))["_key"].unique()
+    span = last - first + 1
+    part = ok.filter(~pl.col("_key").is_in(full.implode())).select(
+        (pl.col("_key") * span + pl.int_ranges(pl.col("_a") - first, pl.col("_b") - first + 1)).explode().alias("_c"))
+    on_day = pl.col("_key").is_in(full.implode()) | (pl.col("_key") * span + pl.col("_dag") - first).is_in(
+        part["_c"].unique().implode())
+    bestalld = v.select((pl.col("_dag").is_not_null() & on_day).fill_null(False).alias("_bestalld"))["_bestalld"]
+    return har, bestalld
+
+
+def _during_pause(ctx: Context) -> pl.DataFrame:
+    """Counted visits on a day of the brukare's uppehåll (an uppehåll for all utförare or for the
+    visit's); the message names the first such uppehåll's orsak."""
+    pause = uppehall_days(ctx.uppehall, ctx.period).rename({"utforare_id": "u_utf", "dag": "datum"}).with_row_index("_p")
+    v = ctx.visits.besok.lazy().filter(
+        pl.col("giltig") & pl.col("brukare_id").is_in(pause["brukare_id"].unique().drop_nulls().implode())).select(
+        "besok_id", "utforare_id", "brukare_id", "datum", "_fil", pl.col("in_rad").alias("_rad")).collect()
     hit = v.join(pause, on=["brukare_id", "datum"]).filter(
-        pl.col("u_utf").is_null() | (pl.col("u_utf") == pl.col("utforare_id"))).unique("besok_id", keep="first")
-    hit = hit.join(src, on="besok_id").sort("_rad")
+        pl.col("u_utf").is_null() | (pl.col("u_utf") == pl.col("utforare_id")))
+    hit = hit.sort("_p").unique("besok_id", keep="first", maintain_order=True).sort("_rad")
     return av.from_rows("besok-under-uppehall", hit, pl.format(
         "Besök den {} under brukarens uppehåll ({}).", pl.col("datum"), pl.col("orsak").fill_null("orsak saknas")))
 

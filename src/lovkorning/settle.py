@@ -23,8 +23,8 @@ def time_table(ctx: Context) -> pl.DataFrame:
     utförare × brukare × insats."""
     keys = ["utforare_id", "brukare_id", "insats"]
     o = ctx.order_lines.group_by(keys).agg(pl.col("beviljad_sek", "uppehall_sek", "beviljad_lov_sek").sum())
-    v = ctx.visits.besok_insats.filter(pl.col("giltig")).group_by(keys).agg(
-        pl.col("sek").sum().alias("utford_sek"), pl.col("besok_id").n_unique().cast(pl.Int64).alias("antal_besok"))
+    v = ctx.visits.besok_insats.lazy().filter(pl.col("giltig")).group_by(keys).agg(
+        pl.col("sek").sum().alias("utford_sek"), pl.col("besok_id").n_unique().cast(pl.Int64).alias("antal_besok")).collect()
     t = o.join(v, on=keys, how="full", coalesce=True)
     return t.with_columns(pl.col(c).fill_null(0) for c in TID_SCHEMA if c not in keys).select(list(TID_SCHEMA)).cast(
         TID_SCHEMA).sort(keys)
@@ -70,20 +70,20 @@ def _below(share: tuple[int, int] | None, percent) -> bool:
     return share[0] * 10_000 < share[1] * percent_to_bp(percent)
 
 
-def paid_utford_seconds(ctx: Context, cfg: Config) -> dict[str, int]:
-    """Counted visit time per utförare on insatser that some rule pays (kvalitetspeng base)."""
+def paid_utford_seconds(tid: pl.DataFrame, cfg: Config) -> dict[str, int]:
+    """Counted visit time per utförare on insatser that some rule pays (kvalitetspeng base), from
+    the time table (utford_sek: valid visits' seconds per utförare × brukare × insats)."""
     from .checks import insats_classes
     paid, _, _, catch_all = insats_classes(cfg)
-    v = ctx.visits.besok_insats.filter(pl.col("giltig"))
     if not catch_all:
-        v = v.filter(pl.col("insats").is_in(sorted(paid)))
-    return dict(v.group_by("utforare_id").agg(pl.col("sek").sum()).iter_rows())
+        tid = tid.filter(pl.col("insats").is_in(sorted(paid)))
+    return dict(tid.group_by("utforare_id").agg(pl.col("utford_sek").sum()).iter_rows())
 
 
 def adjustments(rader: pl.DataFrame, cfg: Config, utforare: pl.DataFrame, ctx: Context, tid: pl.DataFrame) -> pl.DataFrame:
     """Deductions, kvalitetspeng and momskompensation per utförare (contract §2, Rounding)."""
     base = dict(rader.group_by("utforare_id").agg((pl.col("belopp_ore") + pl.col("tillagg_ore")).sum()).iter_rows())
-    utford = paid_utford_seconds(ctx, cfg)
+    utford = paid_utford_seconds(tid, cfg)
     shares = andel_utford(tid)
     rows = []
     for u in utforare.sort("utforare_id").iter_rows(named=True):
