@@ -181,5 +181,6 @@ def rows_read(indata: Indata) -> dict[str, int]:
 
 
 def count_visits(visits: Visits) -> dict[str, int]:
-    v = visits.besok.filter(~pl.col("utanfor"))
-    return {"besok": v.height, "giltiga": v.filter(pl.col("giltig")).height, "avbojda": visits.avbojt.height}
+    inside = ~pl.col("utanfor")
+    besok, giltiga = visits.besok.select(inside.sum().alias("b"), (inside & pl.col("giltig")).sum().alias("g")).row(0)
+    return {"besok": besok, "giltiga": giltiga, "avbojda": visits.avbojt.height}

@@ -212,37 +212,66 @@ def read_csv_text(text: str, fil: str) -> pl.DataFrame:
     return drop_blank_rows(df)
 
 
-def read_csv_utf8(data: bytes, fil: str, coded: set[str] | None = None) -> pl.DataFrame | None:
-    """The fast path for the common case, a UTF-8 file (with or without BOM) that polars reads as
-    it is: no decoding into Python text and back. None when the file needs the careful path
-    (another encoding, NUL bytes, CR-only lines, quoted line breaks, anything polars refuses).
-    `coded`: the (lower-case) names of columns to read dictionary-encoded (Categorical), those
-    with few distinct values in a large file."""
-    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0        # polars skips it itself: no copy of the file
-    if not data[bom: bom + HEAD_BYTES].strip() and not data[bom:].strip():
+@dataclass(frozen=True)
+class Scan:
+    """What one streaming pass over a file's bytes found (beside the parser, in a thread)."""
+    sha256: str
+    newlines: int
+    ends_with_newline: bool
+    has_nul: bool
+
+
+def scan_file(path: Path, chunk: int = 1 << 24) -> Scan:
+    """Hash, count lines and look for NUL bytes in one pass, a chunk at a time (no copy of the
+    file in memory; hashing releases the GIL)."""
+    h, newlines, nul, last = hashlib.sha256(), 0, False, b""
+    with path.open("rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+            newlines += block.count(b"\n")
+            nul = nul or b"\x00" in block
+            last = block[-1:]
+    return Scan(h.hexdigest(), newlines, last == b"\n", nul)
+
+
+def _fast_header(head: bytes, fil: str, coded: set[str] | None) -> tuple[str, dict] | None:
+    """(separator, Categorical overrides) when the file's start allows the fast path: UTF-8 (with or
+    without BOM), a header line ending in LF or CR LF, not blank. None otherwise."""
+    bom = 3 if head.startswith(b"\xef\xbb\xbf") else 0        # polars skips it itself
+    if not head[bom:].strip() or head.startswith((b"\xff\xfe", b"\xfe\xff"), bom) or b"\x00" in head:
         return None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff"), bom) or b"\x00" in data:
-        return None
-    end = data.find(b"\n", bom, bom + MAX_HEADER_CHARS + 1)
-    if end < 0 or b"\r" in data[bom:end].rstrip(b"\r"):
+    end = head.find(b"\n", bom, bom + MAX_HEADER_CHARS + 1)
+    if end < 0 or b"\r" in head[bom:end].rstrip(b"\r"):
         return None
     try:
-        header_line = data[bom:end].rstrip(b"\r").decode("utf-8")
+        header_line = head[bom:end].rstrip(b"\r").decode("utf-8")
     except UnicodeDecodeError:
         return None
     sep = sniff_separator(header_line)
     names = next(csv.reader([header_line], delimiter=sep), [])
     check_header_names(names, fil)
-    overrides = {n: pl.Categorical for n in names if n.strip().lower() in (coded or {})}
-    with ThreadPoolExecutor(1) as pool:          # counting lines overlaps with parsing
-        newlines = pool.submit(data.count, b"\n")
-        try:
-            df = pl.read_csv(data, separator=sep, infer_schema=False, raise_if_empty=False,
-                             schema_overrides=overrides or None)
-        except POLARS_ERRORS:
-            return None
-        lines = newlines.result() + (not data.endswith(b"\n"))
-    if df.height != lines - 1:
+    return sep, {n: pl.Categorical for n in names if n.strip().lower() in (coded or {})}
+
+
+def read_csv_utf8(path: Path, head: bytes, fil: str, scan, coded: set[str] | None = None) -> pl.DataFrame | None:
+    """The fast path for the common case, a UTF-8 file (with or without BOM) that polars reads as
+    it is, from the file (no copy in Python). `scan` (a Future of Scan) checks the whole file
+    meanwhile. None when the file needs the careful path (another encoding, NUL bytes, CR-only
+    lines, quoted line breaks, blank lines, anything polars refuses).
+    `coded`: the (lower-case) names of columns to read dictionary-encoded (Categorical), those
+    with few distinct values in a large file."""
+    fast = _fast_header(head, fil, coded)
+    if fast is None:
+        return None
+    sep, overrides = fast
+    try:
+        df = pl.read_csv(path, separator=sep, infer_schema=False, raise_if_empty=False,
+                         schema_overrides=overrides or None)
+    except POLARS_ERRORS:
+        return None
+    found = scan.result()
+    lines = found.newlines + (not found.ends_with_newline)
+    if found.has_nul or df.height != lines - 1:
         return None
     df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_rad"))
     return drop_blank_rows(df)
@@ -493,14 +522,15 @@ def read_table(path: Path, base: str, mapping: dict[str, str],
                 digest = hashlib.file_digest(f, "sha256").hexdigest()
         else:
             check_text_head(head, size, fil)
-            data = path.read_bytes()
-            with ThreadPoolExecutor(1) as pool:    # hashing (no GIL) overlaps with parsing
-                digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-                df = read_csv_utf8(data, fil, {mapping.get(c, c).strip().lower() for c in coded})
-                if df is None:                     # not plain UTF-8, or unusual: the careful text path
-                    df = read_csv_text(decode(data, fil), fil)
-                digest = digest.result()
-            del data
+            with ThreadPoolExecutor(1) as pool:    # hash, lines and NUL bytes counted while polars parses
+                scan = pool.submit(scan_file, path)
+                df = read_csv_utf8(path, head, fil, scan, {mapping.get(c, c).strip().lower() for c in coded})
+                digest = scan.result().sha256
+            if df is None:                         # not plain UTF-8, or unusual: the careful text path
+                data = path.read_bytes()
+                digest = hashlib.sha256(data).hexdigest()     # of the bytes read here
+                df = read_csv_text(decode(data, fil), fil)
+                del data
         df = normalize_columns(df, mapping, fil)
     except LovError:
         raise
