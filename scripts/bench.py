@@ -113,7 +113,10 @@ def main() -> None:
         print(f"{r['size']:<12}{r['tag_events']:>11,}{r['read_csv_s']:>12.2f}{r['dry_run_s']:>11.2f}"
               f"{r['ratio_dry_run_to_read_csv']:>7.1f}{r['full_run_s']:>9.2f}{r['full_run_peak_mib']:>10.0f}"
               f"{r['s_per_million_events_dry_run']:>12.2f}")
-    (args.dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    path = args.dir / "results.json"       # one entry per size: a sweden run keeps the others' figures
+    earlier = json.loads(path.read_text()) if path.exists() else []
+    merged = {r["size"]: r for r in earlier} | {r["size"]: r for r in results}
+    path.write_text(json.dumps(list(merged.values()), indent=2) + "\n")
     print(f"(medians of {args.reps}; written to {args.dir / 'results.json'})")
 
 

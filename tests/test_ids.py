@@ -8,6 +8,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+import polars as pl
+
 from lovkorning.ids import (
     format_bankgiro,
     luhn_complete,
@@ -15,6 +17,7 @@ from lovkorning.ids import (
     normalize_bankgiro,
     normalize_orgnr,
     normalize_personnummer,
+    normalize_personnummer_series,
 )
 
 REF = date(2023, 9, 30)  # the end of the settled month 2023-09
@@ -220,3 +223,23 @@ def test_reference_date_not_today():
     dash = f"{pnr10[:6]}-{pnr10[6:]}"
     assert normalize_personnummer(dash, date(2023, 12, 31)) == "19" + pnr10
     assert normalize_personnummer(dash, date(2023, 12, 31) + timedelta(days=1)) == "20" + pnr10
+
+
+# --- personnummer: many at once ---------------------------------------------------------------
+
+PNR_TEXT = st.one_of(
+    st.from_regex(r"\A\s?[0-9]{8}-?[0-9]{4}\s?\Z"),                     # the columnar path
+    st.builds(lambda d, tail: d.strftime("%Y%m%d") + "-" + tail,             # real dates, any check digit
+              st.dates(date(1, 1, 1), date(2030, 12, 31)), st.from_regex(r"\A[0-9]{4}\Z")),
+    st.builds(lambda d, tail: d.strftime("%Y")[:2] + luhn_complete(d.strftime("%y%m%d") + tail),
+              st.dates(date(1890, 1, 1), date(2023, 9, 30)),
+              st.from_regex(r"\A[0-9]{3}\Z")),                             # valid ones, 12 digits
+    st.from_regex(r"\A[0-9]{6}[-+]?[0-9]{4}\Z"),                          # 10 digits: the scalar path
+    st.text(max_size=14),
+)
+
+
+@given(st.lists(st.one_of(st.none(), PNR_TEXT), max_size=30))
+def test_many_personnummer_at_once_equal_one_at_a_time(values):
+    got = normalize_personnummer_series(pl.Series(values, dtype=pl.String), REF).to_list()
+    assert got == [normalize_personnummer(v, REF) if v is not None else None for v in values]

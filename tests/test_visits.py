@@ -199,3 +199,29 @@ def test_window_on_the_spring_clock_change(tmp_path):
     cfg.cfg.__dict__["visits"] = cfg.cfg.visits.model_copy(update={"window": ("00:00", "04:00")})
     v = pair_visits(read_month(cfg, per).taggningar, cfg.cfg.visits, per)
     assert v.besok["raknade_sek"].to_list() == [3 * 3600]   # 00:00–04:00 local is three real hours
+
+
+# ---------------------------------------------------------------- the packed sort key
+
+from datetime import datetime, timedelta, timezone  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from lovkorning.visits import time_keys  # noqa: E402
+
+EPOCH = datetime(2023, 9, 1, tzinfo=timezone.utc)
+OFFSETS = st.one_of(st.integers(-3 * 86_400, 40 * 86_400).map(lambda s: s * 1_000_000),     # a month, seconds
+                    st.integers(-6 * 10**16, 10**17),                                        # ages apart, µs
+                    st.integers(0, 86_400 * 10**6))                                           # sub-second
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(OFFSETS, st.booleans(), st.one_of(st.integers(0, 5_000_000), st.integers(0, 2**40))),
+                min_size=1, max_size=40))
+def test_the_packed_time_key_sorts_as_time_then_flag_then_row(rows):
+    df = pl.DataFrame({"t": [EPOCH + timedelta(microseconds=us) for us, _, _ in rows],
+                       "flag": [f for _, f, _ in rows], "rad": [r for *_, r in rows]})
+    packed = df.select(pl.arg_sort_by(*time_keys(df, "t", "flag", "rad"))).to_series()
+    plain = df.select(pl.arg_sort_by("t", "flag", "rad", maintain_order=True)).to_series()
+    assert df[packed].rows() == df[plain].rows()

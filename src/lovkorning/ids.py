@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import polars as pl
 from stdnum import luhn
 from stdnum.exceptions import ValidationError
 from stdnum.se import orgnr as _orgnr
@@ -85,6 +86,34 @@ def normalize_personnummer(text: str, ref: date) -> str | None:
     if born is None or born > ref:
         return None
     return digits
+
+
+def normalize_personnummer_series(values: pl.Series, ref: date) -> pl.Series:
+    """normalize_personnummer for many values at once (a tag log's distinct brukare: a quarter of
+    a million for all of Sweden). The common form, 12 digits with or without '-', is checked
+    columnar: the same Luhn sum, birth date (day - 60 for a samordningsnummer) and ref test;
+    every other form goes through normalize_personnummer itself."""
+    text = values.cast(pl.String).str.strip_chars()
+    parts = text.str.extract_groups(r"^([0-9]{8})-?([0-9]{4})$")
+    d12 = parts.struct.field("1") + parts.struct.field("2")
+    digit = [d12.str.slice(i, 1).cast(pl.Int32) for i in range(2, 12)]
+    twice = [d * 2 - 9 * (d * 2 > 9).cast(pl.Int32) for d in digit[0::2]]
+    luhn_ok = (sum(twice) + sum(digit[1::2])) % 10 == 0
+    year, month, day = (d12.str.slice(a, n).cast(pl.Int32) for a, n in ((0, 4), (4, 2), (6, 2)))
+    day = day - _SAMORDNING_OFFSET * (day > _SAMORDNING_OFFSET).cast(pl.Int32)
+    born = pl.DataFrame({"y": year, "m": month, "d": day}).select(
+        pl.when(pl.col("y") >= 1).then(pl.format("{}-{}-{}", pl.col("y").cast(pl.String).str.pad_start(4, "0"),
+                                                   pl.col("m").cast(pl.String).str.pad_start(2, "0"),
+                                                   pl.col("d").cast(pl.String).str.pad_start(2, "0")))
+        .str.to_date("%Y-%m-%d", strict=False).alias("born"))["born"]
+    ok = luhn_ok & born.is_not_null() & (born <= ref)
+    fast = pl.select(pl.when(ok.fill_null(False)).then(d12)).to_series()
+    other = d12.is_null() & values.is_not_null()
+    if other.any():
+        rows = other.arg_true()
+        fast = fast.scatter(rows, pl.Series([normalize_personnummer(x, ref) for x in values.gather(rows).to_list()],
+                                            dtype=pl.String))
+    return fast.alias(values.name)
 
 
 def mask_personnummer(pnr12: str) -> str:

@@ -272,7 +272,8 @@ def _typed(c: Col, df: pl.DataFrame, ref: date) -> tuple[pl.Expr, list[tuple[pl.
             pl.element().filter(pl.element() != "")).fill_null(pl.lit([], dtype=pl.List(pl.String)))
         return lst, []
     if c.kind == "pnr":
-        norm = _mapped(v, df[c.name], lambda x: ids.normalize_personnummer(x, ref))
+        uniq = df[c.name].drop_nulls().str.strip_chars().unique()
+        norm = v.replace_strict(uniq, ids.normalize_personnummer_series(uniq, ref), default=None, return_dtype=pl.String)
         msg = f"Kolumnen '{c.name}' innehåller inget giltigt person- eller samordningsnummer (kontrollsiffra eller datum)."
         return norm, [(given & norm.is_null(), "ogiltigt-personnummer", msg)]
     if c.kind == "bankgiro":

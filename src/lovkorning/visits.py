@@ -89,6 +89,25 @@ def gather(df: pl.DataFrame, rows: pl.Series, cols: list[str]) -> pl.DataFrame:
     return df.select([pl.col(c).gather(pl.lit(rows)) for c in cols]) if rows.len() else df.select(cols).clear()
 
 
+def time_keys(df: pl.DataFrame, time: str, *then: str) -> list[pl.Expr]:
+    """Sort keys equal in order to (time, *then): one integer (seconds from the earliest time,
+    then each column's bits) when the times are whole seconds and everything fits in 63 bits, as
+    it does for a month; otherwise the columns themselves. (`then`: non-negative integers or flags.)"""
+    us = pl.col(time).dt.epoch("us")
+    ints = [pl.col(c).cast(pl.Int64) for c in then]
+    stats = df.select((us % 1_000_000 == 0).all().alias("w"), us.min().alias("lo"), us.max().alias("hi"),
+                      pl.any_horizontal([pl.col(time).is_null(), *(e.is_null() | (e < 0) for e in ints)]).any().alias("n"),
+                      *(e.max().alias(f"m{i}") for i, e in enumerate(ints))).row(0)
+    whole, lo, hi, bad, *maxes = stats
+    widths = [max(int(m or 0), 1).bit_length() for m in maxes]
+    if not whole or bad or lo is None or ((hi - lo) // 1_000_000).bit_length() + sum(widths) > 63:
+        return [us, *ints]
+    key = (us - lo) // 1_000_000
+    for e, w in zip(ints, widths):
+        key = key * (1 << w) + e
+    return [key]
+
+
 # ---------------------------------------------------------------- pairing
 
 def order_events(ev: pl.DataFrame) -> pl.DataFrame:
@@ -100,15 +119,7 @@ def order_events(ev: pl.DataFrame) -> pl.DataFrame:
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"), pair_key().alias("_k"), pl.col("tidpunkt"),
         (pl.col("typ") == "in").alias("_in"), (pl.col("typ") == "avbojt").alias("_avb"),
     ).filter(~pl.col("_avb")).drop("_avb")
-    us = pl.col("tidpunkt").dt.epoch("us")
-    whole, lo, hi = narrow.select((us % 1_000_000 == 0).all().alias("w"), us.min().alias("lo"), us.max().alias("hi")).row(0)
-    row_bits = max(ev.height, 1).bit_length()
-    if whole and lo is not None and ((hi - lo) // 1_000_000 * 2 + 1).bit_length() + row_bits <= 63:
-        # whole seconds (as parsed): time, check-in flag and row number packed into one integer
-        tie = ((us - lo) // 1_000_000 * 2 + pl.col("_in").cast(pl.Int64)) * (1 << row_bits) + pl.col("_i")
-        keys = [tie.alias("_t")]
-    else:
-        keys = [(us * 2 + pl.col("_in").cast(pl.Int64)).alias("_t"), pl.col("_i").alias("_t2")]
+    keys = time_keys(narrow, "tidpunkt", "_in", "_i")
     idx = narrow.select(pl.arg_sort_by(pl.col("_k"), *keys)).to_series()
     return narrow.select(pl.all().gather(pl.lit(idx)))
 
@@ -199,7 +210,7 @@ def build_visits(ev: pl.DataFrame, marked: pl.DataFrame) -> pl.DataFrame:
     ]).with_columns((pl.col("ut_tid") - pl.col("in_tid")).dt.total_seconds().cast(pl.Int64).alias("sekunder"))
     by = pl.DataFrame([(lexical_rank(v["utforare_id"]).cast(pl.UInt64) * (1 << 32)
                         + lexical_rank(v["brukare_id"]).cast(pl.UInt64)).alias("ub"), v["in_tid"], v["in_rad"]])
-    idx = by.select(pl.arg_sort_by("ub", "in_tid", "in_rad")).to_series()
+    idx = by.select(pl.arg_sort_by("ub", *time_keys(by, "in_tid", "in_rad"))).to_series()
     return v.select(pl.all().gather(pl.lit(idx))).with_row_index("besok_id", offset=1).with_columns(
         pl.col("besok_id").cast(pl.Int64))
 
@@ -260,7 +271,9 @@ def cut_same_staff(v: pl.DataFrame) -> pl.DataFrame:
     """One staff member cannot be at two brukare at once: a counted visit still open when the same
     person checks in elsewhere ends at that check-in (`samtidiga-besok`)."""
     g = v.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_pos"), code("personal_id").alias("_p"),
-                 "in_tid", "in_rad", "giltig").filter(pl.col("giltig")).sort("_p", "in_tid", "in_rad")
+                 "in_tid", "in_rad", "giltig").filter(pl.col("giltig"))
+    idx = g.select(pl.arg_sort_by("_p", *time_keys(g, "in_tid", "in_rad"))).to_series()
+    g = g.select(pl.all().gather(pl.lit(idx)))
     g = g.select("_pos", pl.when(pl.col("_p") == pl.col("_p").shift(-1)).then(pl.col("in_tid").shift(-1)).alias("_n"))
     next_in = scattered(v.height, g["_pos"], g["_n"])
     clash = pl.col("giltig") & next_in.is_not_null() & (pl.lit(next_in) < pl.col("ut_tid"))
