@@ -58,10 +58,23 @@ def insats_list(col: str = "insatser") -> pl.Expr:
     return pl.col(col).cast(pl.String).str.split("|").fill_null(pl.lit([], dtype=pl.List(pl.String)))
 
 
+def insats_lists(col: pl.Series) -> pl.Series:
+    """The insatser text `a|b` (Categorical) as a list of Categorical, split once per distinct
+    text and spread back by code (a month has a few dozen combinations and millions of visits)."""
+    values = col.unique().drop_nulls()
+    lists = values.cast(pl.String).str.split("|").cast(pl.List(pl.Categorical))
+    lut = pl.DataFrame({"_code": pl.arange(0, int(values.to_physical().max() or 0) + 1, dtype=pl.UInt32, eager=True)})
+    lut = lut.join(pl.DataFrame({"_code": values.to_physical(), "v": lists}), on="_code", how="left", maintain_order="left")
+    empty = pl.lit([], dtype=pl.List(pl.Categorical))
+    return pl.select(lut["v"].gather(col.to_physical()).fill_null(empty)).to_series().alias(col.name)
+
+
 def plain(df: pl.DataFrame) -> pl.DataFrame:
-    """Back to the contract's types: text ids, insatser as a list."""
+    """Back to the contract's types: text ids, insatser as a list of text."""
     cols = [pl.col(c).cast(pl.String) for c, t in df.schema.items() if t == pl.Categorical and c != "insatser"]
-    if "insatser" in df.columns and not isinstance(df.schema["insatser"], pl.List):
+    if "insatser" in df.columns and df.schema["insatser"] == pl.List(pl.Categorical):
+        cols.append(pl.col("insatser").cast(pl.List(pl.String)))
+    elif "insatser" in df.columns and not isinstance(df.schema["insatser"], pl.List):
         cols.append(insats_list().alias("insatser"))
     return df.with_columns(cols) if cols else df
 
@@ -362,8 +375,8 @@ def pair_visits(events: pl.DataFrame, cfg: VisitsCfg, period: Period, dubbel: pl
     avb, f_avb = declined(ev, period)
     order, f_dup = drop_duplicates(ev, order_events(ev))
     marked = mark_pairs(order)
-    visits = build_visits(ev, marked).with_columns(insats_list())
+    visits = build_visits(ev, marked)
+    visits = visits.with_columns(insats_lists(visits["insatser"]))
     visits, f_visit = check_visits(visits, cfg, period, no_double_staffing() if dubbel is None else dubbel)
-    visits = plain(visits)
-    return Visits(visits, split_insatser(visits), avb,
+    return Visits(plain(visits), plain(split_insatser(visits)), avb,
                   av.concat([f_avb, f_dup, lone_findings(ev, marked, period), f_visit]))
