@@ -57,7 +57,7 @@ def visit_time(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
         v = v.filter(pl.col("roll").is_in(rule.roller))
     if rule.tid is not None:
         vc = ctx.cfg.cfg.visits
-        secs = overlap_seconds("eff_in", "eff_ut", "datum", intersect(daily(rule.tid), daily(vc.window)))
+        secs = pl.lit(overlap_seconds(v, "eff_in", "eff_ut", "datum", intersect(daily(rule.tid), daily(vc.window))))
         secs = pl.min_horizontal(secs, pl.lit(vc.max_minutes * 60))
         share = secs // pl.col("n_insatser")
         v = v.with_columns((share + pl.when(pl.col("insats_nr") == 0).then(secs - share * pl.col("n_insatser"))

@@ -247,7 +247,7 @@ def check_visits(v: pl.DataFrame, cfg: VisitsCfg, period: Period, dubbel: pl.Dat
     v = v.with_columns((~(pl.col("_ute") | pl.col("_kort") | pl.col("_tagg") | pl.col("_ingen"))).alias("giltig"))
     v = cut_same_staff(v)
     v = cut_double_staffing(v, dubbel)
-    counted = overlap_seconds("eff_in", "eff_ut", "datum", daily(cfg.window))
+    counted = pl.lit(overlap_seconds(v, "eff_in", "eff_ut", "datum", daily(cfg.window)))
     v = v.with_columns(pl.when(pl.col("giltig")).then(pl.min_horizontal(counted, pl.lit(hi))).otherwise(0)
                        .cast(pl.Int64).alias("raknade_sek"))
     src = v.with_columns(pl.col("in_rad").alias("_rad"))
