@@ -173,24 +173,35 @@ def _by_value(c: Col, col: pl.Series, ref: date, mapping: dict[str, str] | None)
         *[bad.fill_null(False).alias(f"_bad_{c.name}_{i}") for i, (bad, _, _) in enumerate(checks)],
         *([pl.col(c.name).is_null().alias(f"_miss_{c.name}")] if c.required else []),
     )
-    if out.schema[f"_t_{c.name}"] == pl.String:
-        out = out.with_columns(pl.col(f"_t_{c.name}").cast(pl.Categorical))
+    typed = f"_t_{c.name}"
+    if out.schema[typed] == pl.String:
+        same = out[typed].eq_missing(values.cast(pl.String)).all()     # nothing to tidy: the column itself
+        out = out.with_columns(pl.col(typed).cast(pl.Categorical))
+    else:
+        same = False
+    # a missing value (null code) takes the values of the null row: typed null, missing, never bad
+    null_row = out.filter(values.is_null())
+    n = col.len()
+    series = []
+    for name in out.columns:
+        if name == typed and same:
+            series.append(col.alias(name))
+        elif name != typed and not out[name].any() and not (name.startswith("_miss_") and col.null_count()):
+            series.append(pl.repeat(False, n, eager=True).alias(name))    # the common case: no row is flagged
+        else:
+            series.append(_spread(out[name], values, col, null_row[name][0] if null_row.height else None))
+    return series, [(kod, msg) for _, kod, msg in checks]
+
+
+def _spread(per_value: pl.Series, values: pl.Series, col: pl.Series, if_null: object) -> pl.Series:
+    """The value of each row's distinct value (`per_value[i]` belongs to `values[i]`), by code."""
     codes = values.to_physical()
     size = int(codes.max() or 0) + 1 if codes.len() else 1
     lut = pl.DataFrame({"_code": pl.arange(0, size, dtype=codes.dtype, eager=True)}).join(
-        out.with_columns(codes.alias("_code")).filter(pl.col("_code").is_not_null()),
-        on="_code", how="left", maintain_order="left").drop("_code")
-    null_row = out.filter(values.is_null())         # the row for a missing value, if any
-    rows = lut.select(pl.all().gather(pl.lit(col.to_physical())))
-    fill = {name: (null_row[name][0] if null_row.height else None) for name in rows.columns}
-    series = [rows[name].fill_null(fill[name]) if fill[name] is not None else rows[name] for name in rows.columns]
-    if c.required:          # a missing value (null code) is missing, whatever the lookup says
-        miss = f"_miss_{c.name}"
-        series = [s.fill_null(True) if s.name == miss else s for s in series]
-    series = [s.fill_null(False) if s.name.startswith("_bad_") else s for s in series]
-    if c.kind == "bool":
-        series = [s.fill_null(False) if s.name == f"_t_{c.name}" else s for s in series]
-    return series, [(kod, msg) for _, kod, msg in checks]
+        pl.DataFrame({"_code": codes, "v": per_value}).filter(pl.col("_code").is_not_null()),
+        on="_code", how="left", maintain_order="left")["v"]
+    rows = lut.gather(col.to_physical()).alias(per_value.name)
+    return rows.fill_null(if_null) if if_null is not None and col.null_count() else rows
 
 
 def _finding_rows(hit: pl.DataFrame, msg: str | pl.Expr) -> pl.DataFrame:
@@ -214,7 +225,8 @@ def with_fast_timestamps(df: pl.DataFrame, present: list[Col]) -> pl.DataFrame:
         if c.kind != "datetime":
             continue
         col = df.get_column(c.name)
-        naive = col.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
+        # near-unique values: polars' cache of parsed strings costs more than it saves
+        naive = col.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us", cache=False)
         utc = local_to_utc(naive)
         left = (naive.is_null() & col.is_not_null()).arg_true()
         if left.len():
