@@ -401,38 +401,57 @@ def staff_pools(st: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.n
             int(pool.sum()))
 
 
-def expand_visits(rng: np.random.Generator, st: dict[str, np.ndarray], w: World):
-    """Every candidate visit (day -1 .. last day, uppehåll days included, flagged)."""
+def _candidate_days(st: dict[str, np.ndarray], w: World) -> tuple[np.ndarray, np.ndarray]:
+    """Stream and day of every visit on a weekday in its stream's mask, stream by stream."""
     cnt = np.clip(st["hi"] - st["lo"] + 1, 0, None)
     sid = np.repeat(np.arange(cnt.size), cnt)
     day = st["lo"][sid] + np.arange(sid.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
     on = ((st["mask"][sid] >> ((w.weekday0 + day) % 7)) & 1).astype(bool)
-    sid, day = sid[on], day[on]
-    group, pos, pool, n_staff = staff_pools(st)
+    return sid[on], day[on]
+
+
+def _sub_windows(rng: np.random.Generator, st: dict[str, np.ndarray], sid: np.ndarray,
+                 day: np.ndarray, pos: np.ndarray) -> dict[str, np.ndarray]:
+    """Each visit's time: inside its staff member's sub-window of its slot (seconds from the
+    month's start), with a random duration."""
     slot = st["slot"][sid]
     starts = np.array([s.start * 60 for s in SLOTS.values()])
     width = np.array([s.width_s for s in SLOTS.values()])
     lo_s = np.array([s.min_s for s in SLOTS.values()])
     hi_s = np.array([s.max_s for s in SLOTS.values()])
-    v = len(sid)
-    dur = np.clip(st["dur_s"][sid] * rng.uniform(0.85, 1.15, v), lo_s[slot], hi_s[slot])
+    n = len(sid)
+    dur = np.clip(st["dur_s"][sid] * rng.uniform(0.85, 1.15, n), lo_s[slot], hi_s[slot])
     dur = dur.astype(np.int64)
-    offset = np.floor(rng.random(v) * (width[slot] - dur - 60 + 1)).astype(np.int64)
+    offset = np.floor(rng.random(n) * (width[slot] - dur - 60 + 1)).astype(np.int64)
     win_lo = day * 86400 + starts[slot] + pos[sid] * width[slot]  # this staff member's sub-window
     t_in = win_lo + offset
-    one_manual = rng.random(v) < 0.10
-    which = rng.random(v) < 0.5
-    bru = st["bru"][sid]
+    del offset
+    return {"slot": slot.astype(np.int8), "t_in": t_in.astype(np.int32),
+            "t_out": (t_in + dur).astype(np.int32), "win_lo": win_lo.astype(np.int32),
+            "win_hi": (win_lo + width[slot]).astype(np.int32)}
+
+
+def expand_visits(rng: np.random.Generator, st: dict[str, np.ndarray], w: World):
+    """Every candidate visit (day -1 .. last day, uppehåll days included, flagged). Stored
+    compactly: seconds from the month's start fit in int32, days in int16, slots and insatser in
+    int8 (they are computed in int64)."""
+    sid, day = _candidate_days(st, w)
+    group, pos, pool, n_staff = staff_pools(st)
+    visits = _sub_windows(rng, st, sid, day, pos)
+    n = len(sid)
+    one_manual = rng.random(n) < 0.10
+    which = rng.random(n) < 0.5
+    bru = st["bru"][sid].astype(np.int32)
     upp_day = w.upp[bru, day + 1]
-    visits = {
-        "bru": bru, "utf": st["utf"][sid], "day": day, "slot": slot,
-        "staff": pool[0][sid] + (group[sid] + day) % pool[1][sid],
-        "t_in": t_in, "t_out": t_in + dur, "insats": st["insats"][sid],
+    visits.update({
+        "bru": bru, "utf": st["utf"][sid].astype(np.int32),
+        "staff": (pool[0][sid] + (group[sid] + day) % pool[1][sid]).astype(np.int32),
+        "insats": st["insats"][sid].astype(np.int8),
         "man_in": one_manual & which, "man_out": one_manual & ~which,
-        "korr": np.zeros(v, bool), "mode": np.zeros(v, np.int8),
-        "keep": (day >= 0) & ~upp_day, "upp_day": upp_day, "finding": np.zeros(v, bool),
-        "win_lo": win_lo, "win_hi": win_lo + width[slot], "fixed": np.zeros(v, bool),
-    }
+        "korr": np.zeros(n, bool), "mode": np.zeros(n, np.int8),
+        "keep": (day >= 0) & ~upp_day, "upp_day": upp_day, "finding": np.zeros(n, bool),
+        "fixed": np.zeros(n, bool), "day": day.astype(np.int16),
+    })
     return visits, n_staff
 
 
@@ -655,32 +674,34 @@ def make_plans(rng: np.random.Generator, w: World, planter: Planter) -> pl.DataF
 
 # ---------------------------------------------------------------- events
 
+EVENT_CHUNK = 1_000_000  # rows of taggningar.csv built and written at a time (~0.2 GB)
+EVENT_COLUMNS = ("brukare_id", "utforare_id", "personal_id", "tidpunkt", "typ", "metod", "insatser",
+                 "roll", "korrigerad")
+
+
+def _index_dtype(n: int) -> type:
+    """int32 when it can index n rows (half the memory of int64), else int64."""
+    return np.int32 if n < 2**31 else np.int64
+
+
 def _visit_events(v: dict, dups: list[tuple[int, str]]) -> dict[str, np.ndarray]:
-    """Tag events of the kept visits: in and ut rows, lone ends, swaps, avböjda, duplicates."""
-    k = np.flatnonzero(v["keep"])
+    """Tag events of the kept visits (in and ut rows, lone ends, swaps, avböjda, duplicates) in
+    file-independent order, as three compact columns: `visit` (index into v), `typ` (0 in, 1 ut,
+    2 avbojt) and `at_out` (the row's time is the visit's t_out: a swapped visit's in row has its
+    t_out, its ut row its t_in). A ut row's manual flag is the visit's man_out, else man_in."""
+    k = np.flatnonzero(v["keep"]).astype(_index_dtype(v["keep"].size))
     mode = v["mode"][k]
-    parts = []
-    for typ, sel, t, man in (
-        (0, np.isin(mode, [MODE_PAIR, MODE_ONLY_IN]), "t_in", "man_in"),
-        (0, mode == MODE_SWAPPED, "t_out", "man_in"),
-        (1, np.isin(mode, [MODE_PAIR, MODE_ONLY_UT]), "t_out", "man_out"),
-        (1, mode == MODE_SWAPPED, "t_in", "man_out"),
-        (2, mode == MODE_AVBOJT, "t_in", "man_in"),
-    ):
-        i = k[sel]
-        parts.append({"visit": i, "typ": np.full(i.size, typ, np.int8), "t": v[t][i],
-                      "manual": v[man][i]})
-    for i, typ in dups:
-        j = np.array([i])
-        parts.append({"visit": j, "typ": np.array([0 if typ == "in" else 1], np.int8),
-                      "t": v["t_in" if typ == "in" else "t_out"][j],
-                      "manual": v["man_in" if typ == "in" else "man_out"][j]})
-    ev = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    i = ev["visit"]
-    for key in ("bru", "utf", "staff", "insats", "korr"):
-        ev[key] = v[key][i]
-    ev["insats"] = np.where(ev["typ"] == 0, -1, ev["insats"])
-    return ev
+    parts = [
+        (k[np.isin(mode, [MODE_PAIR, MODE_ONLY_IN])], 0, False),
+        (k[mode == MODE_SWAPPED], 0, True),
+        (k[np.isin(mode, [MODE_PAIR, MODE_ONLY_UT])], 1, True),
+        (k[mode == MODE_SWAPPED], 1, False),
+        (k[mode == MODE_AVBOJT], 2, False),
+    ]
+    parts += [(np.array([i], k.dtype), int(typ == "ut"), typ == "ut") for i, typ in dups]
+    return {"visit": np.concatenate([i for i, _, _ in parts]),
+            "typ": np.concatenate([np.full(i.size, typ, np.int8) for i, typ, _ in parts]),
+            "at_out": np.concatenate([np.full(i.size, out) for i, _, out in parts])}
 
 
 def staff_ids(planter: Planter) -> pl.Series:
@@ -689,32 +710,81 @@ def staff_ids(planter: Planter) -> pl.Series:
     return pl.Series([f"P{k}" for k in numbers.tolist()], dtype=pl.String)
 
 
-def events_frame(ev: dict, planter: Planter, w: World, staff: pl.Series) -> pl.DataFrame:
-    """All tag events as strings, in a shuffled order, with handelse_id in file order."""
-    start = datetime.combine(w.period.start, datetime.min.time())
-    roles = pl.Series(planter.roles, dtype=pl.String)
-    df = pl.DataFrame({
-        "brukare_id": pl.Series(w.pnr, dtype=pl.String).gather(ev["bru"]),
-        "utforare_id": w.utforare["utforare_id"].gather(ev["utf"]),
-        "personal_id": staff.gather(ev["staff"]),
-        "tidpunkt": ev["t"].astype(np.int64),
-        "typ": pl.Series(["in", "ut", "avbojt"]).gather(ev["typ"].astype(np.int64)),
-        "metod": np.where(ev["manual"], "manuell", "tagg"),
-        "insatser": pl.Series([None, *INSATSER], dtype=pl.String).gather(ev["insats"] + 1),
-        "roll": roles.gather(ev["staff"]),
-        "korrigerad": np.where(ev["korr"], "ja", "nej"),
-    }).with_columns(_fmt_time(start, "tidpunkt"))
-    extra = pl.DataFrame([
+@dataclass
+class EventText:
+    """What the tag events are written with: the visits, their events and the id tables."""
+    v: dict
+    ev: dict[str, np.ndarray]
+    start: datetime
+    pnr: pl.Series
+    utforare: pl.Series
+    staff: pl.Series
+    roles: pl.Series
+
+    def rows(self, sel: np.ndarray) -> pl.DataFrame:
+        """The events `sel` (indices into ev) as strings."""
+        v, i, typ = self.v, self.ev["visit"][sel], self.ev["typ"][sel]
+        t = np.where(self.ev["at_out"][sel], v["t_out"][i], v["t_in"][i])
+        manual = np.where(typ == 1, v["man_out"][i], v["man_in"][i])
+        insats = np.where(typ == 0, -1, v["insats"][i])
+        staff = v["staff"][i]
+        return pl.DataFrame({
+            "brukare_id": self.pnr.gather(v["bru"][i]),
+            "utforare_id": self.utforare.gather(v["utf"][i]),
+            "personal_id": self.staff.gather(staff),
+            "tidpunkt": t.astype(np.int64),
+            "typ": pl.Series(["in", "ut", "avbojt"]).gather(typ),
+            "metod": pl.Series(["tagg", "manuell"]).gather(manual.view(np.int8)),
+            "insatser": pl.Series([None, *INSATSER], dtype=pl.String).gather(insats + 1),
+            "roll": self.roles.gather(staff),
+            "korrigerad": pl.Series(["nej", "ja"]).gather(v["korr"][i].view(np.int8)),
+        }).with_columns(_fmt_time(self.start, "tidpunkt"))
+
+
+def _extra_events(planter: Planter, start: datetime, staff: pl.Series) -> pl.DataFrame:
+    """The planted events added one by one (row errors, extra visits) as strings."""
+    return pl.DataFrame([
         {"brukare_id": e["bru"], "utforare_id": e["utf"], "personal_id": staff[e["staff"]],
          "tidpunkt": e["t"] if isinstance(e["t"], str) else _local(start, e["t"]),
          "typ": e["typ"], "metod": e["metod"], "insatser": e["insatser"],
          "roll": planter.roles[e["staff"]], "korrigerad": "nej"} for e in planter.extra
-    ], schema={c: pl.String for c in df.columns})
-    df = pl.concat([df, extra])
-    df = df[planter.rng.permutation(df.height)]
-    width = max(8, len(str(df.height)))
-    ids = pl.int_range(1, df.height + 1, eager=True).cast(pl.String).str.zfill(width)
-    return df.select((pl.lit("H") + ids).alias("handelse_id"), pl.all())
+    ], schema={c: pl.String for c in EVENT_COLUMNS})
+
+
+def _events_slice(text: EventText, extra: pl.DataFrame, src: np.ndarray) -> pl.DataFrame:
+    """File rows whose events are `src` (indices into the visit events followed by the extra
+    events): the visit events' rows with the few extra rows spliced in where they belong."""
+    n_ev = text.ev["typ"].size
+    own = src < n_ev
+    df = text.rows(src[own])
+    pieces, done = [], 0
+    for k, at in enumerate(np.flatnonzero(~own).tolist()):  # k visit events' rows precede it
+        pieces += [df.slice(done, at - k - done), extra.slice(int(src[at]) - n_ev, 1)]
+        done = at - k
+    return pl.concat([*pieces, df.slice(done)], rechunk=False) if pieces else df
+
+
+def write_events(path: Path, v: dict, planter: Planter, w: World, staff: pl.Series) -> int:
+    """taggningar.csv: all tag events as strings in a shuffled order, with handelse_id in file
+    order, built and written EVENT_CHUNK rows at a time (as write_csv would write them all).
+    Returns the number of rows."""
+    start = datetime.combine(w.period.start, datetime.min.time())
+    text = EventText(v, _visit_events(v, planter.dups), start,
+                     pl.Series(w.pnr, dtype=pl.String), w.utforare["utforare_id"], staff,
+                     pl.Series(planter.roles, dtype=pl.String))
+    extra = _extra_events(planter, start, staff)
+    total = text.ev["typ"].size + extra.height
+    order = planter.rng.permutation(total).astype(_index_dtype(total))
+    width = max(8, len(str(total)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        for a in range(0, max(total, 1), EVENT_CHUNK):
+            b = min(a + EVENT_CHUNK, total)
+            ids = pl.int_range(a + 1, b + 1, eager=True).cast(pl.String).str.zfill(width)
+            df = _events_slice(text, extra, order[a:b])
+            df.select((pl.lit("H") + ids).alias("handelse_id"), pl.all()).write_csv(
+                f, separator=";", include_bom=a == 0, include_header=a == 0)
+    return total
 
 
 def _local(start: datetime, seconds: int) -> str:
@@ -787,9 +857,11 @@ def plans_frame(plans: pl.DataFrame, w: World) -> pl.DataFrame:
     })
 
 
-def write_csv(df: pl.DataFrame, path: Path) -> None:
+def write_csv(df: pl.DataFrame, path: Path) -> int:
+    """Write `df` like a Swedish export (UTF-8 with BOM, `;`); returns its number of rows."""
     path.parent.mkdir(parents=True, exist_ok=True)
     df.write_csv(path, separator=";", include_bom=True)
+    return df.height
 
 
 # ---------------------------------------------------------------- facit
@@ -918,16 +990,15 @@ def generate(month: str, out_dir: Path | str, *, n_brukare: int = 300, seed: int
     plans = make_plans(rng, w, planter)
     staff = staff_ids(planter)
     order_df, order_ids = orders_frame(rng, orders, w)
-    files = {
-        "utforare.csv": w.utforare,
-        "bestallningar.csv": order_df,
-        "uppehall.csv": uppehall_frame(upp, w),
-        "taggningar.csv": events_frame(_visit_events(visits, planter.dups), planter, w, staff),
-        "genomforandeplaner.csv": plans_frame(plans, w),
-    }
-    for name, df in files.items():
-        write_csv(df, out_dir / name if name == "utforare.csv" else out_dir / period.label / name)
-    facit = build_facit(w, files, upp, visits, planter, orders, order_ids, staff, seed)
+    month_dir = out_dir / period.label
+    rows = {"utforare.csv": write_csv(w.utforare, out_dir / "utforare.csv"),
+            "bestallningar.csv": write_csv(order_df, month_dir / "bestallningar.csv")}
+    del order_df
+    rows["uppehall.csv"] = write_csv(uppehall_frame(upp, w), month_dir / "uppehall.csv")
+    rows["taggningar.csv"] = write_events(month_dir / "taggningar.csv", visits, planter, w, staff)
+    rows["genomforandeplaner.csv"] = write_csv(plans_frame(plans, w),
+                                               month_dir / "genomforandeplaner.csv")
+    facit = build_facit(w, rows, upp, visits, planter, orders, order_ids, staff, seed)
     if plan.pos is not None:
         facit["uppfoljning_manad"] = fu.facit_month(plan, w, andel, n_declined, n_manual)
         if plan.pos == len(fu.WINDOW) - 1:
@@ -937,17 +1008,17 @@ def generate(month: str, out_dir: Path | str, *, n_brukare: int = 300, seed: int
     return facit
 
 
-def build_facit(w: World, files: dict, upp: pl.DataFrame, visits: dict, planter: Planter,
+def build_facit(w: World, rows: dict[str, int], upp: pl.DataFrame, visits: dict, planter: Planter,
                 orders: dict, order_ids: np.ndarray, staff: pl.Series, seed: int) -> dict:
     planted = readable(planter.details, w, staff)
-    for code, rows in order_details(orders, w, order_ids).items():
-        planted[code] = planted.get(code, []) + rows
+    for code, found in order_details(orders, w, order_ids).items():
+        planted[code] = planted.get(code, []) + found
     planted["insats-ej-i-lov"] = natthjalp_details(visits, w)
     planted["giltiga-korrigerade-manuella"] = planted.pop("korrigerad-manuell")
     planted["giltigt-over-midnatt"] = planted.pop("over-midnatt")
     return {
         "month": w.period.label, "seed": seed, "brukare": w.n, "utforare": w.utforare.height,
-        "rows": {name: df.height for name, df in files.items()},
+        "rows": rows,
         "landsbygd_brukare": int(w.landsbygd.sum()),
         "new_brukare_with_plan": int((w.kind == 1).sum()),
         "new_brukare_not_verkstalld": int((w.kind == 2).sum()),
