@@ -1,0 +1,100 @@
+"""Where a settlement's time and memory go, stage by stage (one run, in this process).
+
+    python scripts/profile_stages.py bench/stockholm          # a folder with lovkorning.yaml
+    python scripts/profile_stages.py bench/stockholm --month 2023-09
+
+It wraps the pipeline's own stage functions with a timer, settles the month once as `run
+--dry-run` does (pipeline.settle_month: nothing is written) and prints, per stage, the wall
+seconds summed over its calls and the resident memory after it. A profile, not a benchmark:
+use scripts/bench.py for medians.
+"""
+
+from __future__ import annotations
+
+import time
+
+T0 = time.perf_counter()
+
+import argparse  # noqa: E402
+import functools  # noqa: E402
+from datetime import date  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from lovkorning import indata, pipeline, visits  # noqa: E402
+from lovkorning.config import load  # noqa: E402
+from lovkorning.period import Period  # noqa: E402
+
+IMPORTS = time.perf_counter() - T0
+
+# (module, function, label): the module is where the caller looks the name up (pipeline imports
+# the settle and check functions by name)
+STAGES = [
+    (indata, "read_table", "read files (CSV/xlsx → frames)"),
+    (indata, "parse_frame", "type and check rows"),
+    (visits, "declined", "declined visits"),
+    (visits, "order_events", "pairing: sort events"),
+    (visits, "drop_duplicates", "pairing: duplicates"),
+    (visits, "mark_pairs", "pairing: pairs and lone events"),
+    (visits, "build_visits", "visits: build and number"),
+    (visits, "insats_lists", "visits: insatser lists"),
+    (visits, "check_visits", "visits: checks"),
+    (visits, "split_insatser", "visit × insats"),
+    (visits, "plain", "back to text"),
+    (visits, "lone_findings", "lone-event findings"),
+    (pipeline, "context", "beviljad lines (context)"),
+    (pipeline, "apply_rules", "rules → money lines"),
+    (pipeline, "time_table", "time table"),
+    (pipeline, "adjustments", "adjustments"),
+    (pipeline, "visit_findings", "visit findings"),
+    (pipeline, "order_rule_findings", "order and rule findings"),
+    (pipeline, "plan_findings", "plan findings"),
+]
+
+
+def rss_mib() -> tuple[int, int]:
+    """(current, peak) resident memory of this process in MiB."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines()
+                  if line.startswith(("VmRSS", "VmHWM")))
+    return int(fields["VmRSS"].split()[0]) // 1024, int(fields["VmHWM"].split()[0]) // 1024
+
+
+def wrap(spent: dict[str, list[float]], module, name: str, label: str) -> None:
+    inner = getattr(module, name)
+
+    @functools.wraps(inner)
+    def timed(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            spent.setdefault(label, []).append(time.perf_counter() - t)
+            spent.setdefault(f"{label}:rss", []).append(rss_mib()[0])
+
+    setattr(module, name, timed)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--month", default="2023-09")
+    args = ap.parse_args()
+    spent: dict[str, list[float]] = {}
+    for module, name, label in STAGES:
+        wrap(spent, module, name, label)
+    cfg = load(args.folder / "lovkorning.yaml")
+    year, month = map(int, args.month.split("-"))
+    t = time.perf_counter()
+    pipeline.settle_month(cfg, Period(year, month), date.today())
+    total = time.perf_counter() - t
+    print(f"{'stage':<34}{'calls':>6}{'seconds':>9}{'RSS MiB':>9}")
+    print(f"{'imports':<34}{1:>6}{IMPORTS:>9.2f}")
+    for _, _, label in STAGES:
+        if label in spent:
+            print(f"{label:<34}{len(spent[label]):>6}{sum(spent[label]):>9.2f}{max(spent[label + ':rss']):>9}")
+    staged = sum(sum(v) for k, v in spent.items() if not k.endswith(":rss"))
+    print(f"{'other (checks between stages …)':<34}{'':>6}{total - staged:>9.2f}")
+    print(f"{'settle_month total':<34}{'':>6}{total:>9.2f}{'':>9}   peak {rss_mib()[1]} MiB")
+
+
+if __name__ == "__main__":
+    main()
