@@ -13,6 +13,7 @@ import polars as pl
 
 from . import avvikelser as av
 from . import ids
+from .codes import spread
 from .localtime import local_to_utc
 
 TZ = "Europe/Stockholm"
@@ -194,13 +195,7 @@ def _by_value(c: Col, col: pl.Series, ref: date, mapping: dict[str, str] | None)
 
 
 def _spread(per_value: pl.Series, values: pl.Series, col: pl.Series, if_null: object) -> pl.Series:
-    """The value of each row's distinct value (`per_value[i]` belongs to `values[i]`), by code."""
-    codes = values.to_physical()
-    size = int(codes.max() or 0) + 1 if codes.len() else 1
-    lut = pl.DataFrame({"_code": pl.arange(0, size, dtype=codes.dtype, eager=True)}).join(
-        pl.DataFrame({"_code": codes, "v": per_value}).filter(pl.col("_code").is_not_null()),
-        on="_code", how="left", maintain_order="left")["v"]
-    rows = lut.gather(col.to_physical()).alias(per_value.name)
+    rows = spread(values, per_value, col)
     return rows.fill_null(if_null) if if_null is not None and col.null_count() else rows
 
 

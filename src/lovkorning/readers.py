@@ -3,15 +3,18 @@
 Accepted without configuration (contract §1): CSV in UTF-8 (with or without BOM), UTF-16 with
 BOM, or Windows-1252; separators `;`, `,` and tab (sniffed from the header line); `.xlsx` (first
 sheet, header on row 1). Column names are case-insensitive and may be renamed by the config.
-Every frame gets `_fil` (file name) and `_rad` (the row's line in the file, header = 1).
+Every frame gets `_fil` (file name) and `_rad` (the row's line in the file, header = 1). Columns
+the caller names as `coded` (a tag log's ids and enums: few distinct values, millions of rows)
+come back Categorical from the fast path; indata casts them the same way on the careful paths.
 Problems that stop the run (missing file or column, undecodable bytes, a file that is not what
 its name says) raise InputError naming the file and, where there is one, the row and column.
 Nothing below lets an exception from polars, zip or XML reach the user as a traceback.
 
 Broken files are recognised before they are read whole: the first 64 KiB of a CSV are checked
 for NUL bytes (binary data, UTF-16 without BOM, a zip) and for a line break, so a 2 GB file of
-garbage is refused in milliseconds. The normal path stays columnar (polars); Python's csv module
-is used only to explain, or to read exactly, a file polars refuses or miscounts.
+garbage is refused in milliseconds. The normal path stays columnar: polars reads the file from
+disk while a thread hashes it, counts its lines and looks for NUL bytes in one pass; Python's csv
+module is used only to explain, or to read exactly, a file polars refuses or miscounts.
 """
 
 from __future__ import annotations

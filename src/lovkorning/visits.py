@@ -3,8 +3,9 @@
 Per (personal_id, brukare_id), in time order, an `in` and the next `ut` make one visit; its
 insatser are those on the `ut` row; it belongs to the local day of its check-in. Every event ends
 in a visit or in a finding: duplicate, lone check-in, lone check-out, check-out before check-in,
-or outside the month. All columnar: the events are sorted once and compared with their
-neighbours.
+or outside the month. All columnar, and the event frame itself is never sorted or copied: a
+narrow frame of row numbers and integer keys is sorted once and compared with its neighbours
+(docs/design.md, "Millions of rows").
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import polars as pl
 from . import avvikelser as av
 from .config import VisitsCfg
 from .period import Period
+from .codes import spread
 from .localtime import local_dates
 from .timewin import daily, overlap_seconds
 
@@ -40,8 +42,7 @@ def in_period(expr: pl.Expr, period: Period) -> pl.Expr:
 
 # ---------------------------------------------------------------- events, encoded
 
-IDS = ("utforare_id", "brukare_id", "personal_id")
-CODED = (*IDS, "typ", "metod", "roll")
+CODED = ("utforare_id", "brukare_id", "personal_id", "typ", "metod", "roll")
 
 
 def encoded(events: pl.DataFrame) -> pl.DataFrame:
@@ -62,11 +63,8 @@ def insats_lists(col: pl.Series) -> pl.Series:
     """The insatser text `a|b` (Categorical) as a list of Categorical, split once per distinct
     text and spread back by code (a month has a few dozen combinations and millions of visits)."""
     values = col.unique().drop_nulls()
-    lists = values.cast(pl.String).str.split("|").cast(pl.List(pl.Categorical))
-    lut = pl.DataFrame({"_code": pl.arange(0, int(values.to_physical().max() or 0) + 1, dtype=pl.UInt32, eager=True)})
-    lut = lut.join(pl.DataFrame({"_code": values.to_physical(), "v": lists}), on="_code", how="left", maintain_order="left")
-    empty = pl.lit([], dtype=pl.List(pl.Categorical))
-    return pl.select(lut["v"].gather(col.to_physical()).fill_null(empty)).to_series().alias(col.name)
+    lists = spread(values, values.cast(pl.String).str.split("|").cast(pl.List(pl.Categorical)), col)
+    return pl.select(pl.lit(lists).fill_null(pl.lit([], dtype=pl.List(pl.Categorical)))).to_series().alias(col.name)
 
 
 def plain(df: pl.DataFrame) -> pl.DataFrame:
@@ -91,11 +89,7 @@ def pair_key() -> pl.Expr:
 def lexical_rank(col: pl.Series) -> pl.Series:
     """Each value's place in text order, as an integer per row (sorting by it sorts by the text)."""
     values = col.unique().drop_nulls()
-    ranks = pl.DataFrame({"_code": values.to_physical(), "_rank": values.cast(pl.String).rank("dense").cast(pl.UInt32)})
-    size = int(ranks["_code"].max() or 0) + 1 if ranks.height else 1
-    lut = pl.DataFrame({"_code": pl.arange(0, size, dtype=ranks["_code"].dtype, eager=True)}).join(
-        ranks, on="_code", how="left", maintain_order="left")["_rank"]
-    return lut.gather(col.to_physical())
+    return spread(values, values.cast(pl.String).rank("dense").cast(pl.UInt32), col)
 
 
 def gather(df: pl.DataFrame, rows: pl.Series, cols: list[str]) -> pl.DataFrame:
