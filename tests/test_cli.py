@@ -154,3 +154,23 @@ def test_check_config_explains_how_each_insats_is_paid_in_a_month():
     assert "60 min per registrerad insats" in line and "tätort 430,00" in line
     r = cli("check-config", str(REPO / "config/norrkoping.yaml"), "--manad", "2023-10")
     assert "468,00" in next(ln for ln in r.stdout.splitlines() if ln.startswith("RAM-tid"))
+
+
+def test_a_summary_that_cannot_be_shown_after_a_paid_run_says_the_run_is_done(tmp_path, monkeypatch):
+    """The month is settled, written and recorded; only the terminal summary fails. The message
+    must not say 'Inget betalades' (the payment file exists), and a rerun pays nothing again."""
+    from typer.testing import CliRunner
+
+    from lovkorning import cli as cli_module, report
+
+    def broken(*args, **kwargs):
+        raise ValueError("the summary broke")
+    cfg = seed001_month().write(tmp_path)
+    monkeypatch.setattr(report, "print_run", broken)
+    r = CliRunner().invoke(cli_module.app, ["run", "2023-09", "--config", str(cfg), "--datum", "2023-10-09"])
+    assert r.exit_code == 1
+    text = r.stderr if hasattr(r, "stderr") and r.stderr else r.output
+    assert "Körningen är klar (SLUTLIG)" in text and "Inget betalades" not in text
+    assert (tmp_path / "out/2023-09/betalning/lov-2023-09.txt").exists()
+    again = cli("run", "2023-09", "--config", str(cfg), "--datum", "2023-10-09")
+    assert again.returncode == 0 and "oförändrad" in again.stdout.lower()

@@ -79,7 +79,16 @@ def run(month: Optional[str] = typer.Argument(None, help="Månaden som avräknas
             settled = outcome.settled
     except LovError as exc:
         _fail(exc)
-    report.print_run(out, settled, outcome)
+    try:
+        report.print_run(out, settled, outcome)
+    except (Exception, pl.exceptions.PanicException) as exc:
+        if outcome is None or os.environ.get("LOVKORNING_DEBUG"):
+            raise
+        # the run is done (and recorded): say so, not the generic "Inget betalades"
+        print(f"Körningen är klar ({outcome.kind}); utdata: {outcome.out_dir or '–'}, betalfil: "
+              f"{outcome.payment_path or 'ingen'}. Sammanfattningen kunde inte visas ({type(exc).__name__}). "
+              "En ny körning med samma indata betalar inte igen.", file=sys.stderr)
+        raise typer.Exit(1)
 
 
 @app.command()
