@@ -516,3 +516,14 @@ def test_parse_frame_reports_each_bad_value_with_its_column():
         ("overtid.csv", 4, "brukare_id", "ogiltigt-personnummer"),
     }
     assert findings.filter(pl.col("rad") == 3)["brukare_id"].to_list() == [PNR_A]
+
+
+def test_blank_lines_keep_every_later_row_numbered_by_its_line(tmp_path):
+    """Without quotes the fast path trusts polars' rows to be the file's lines (no line count):
+    blank lines must stay rows while numbering, so the row after them keeps its own line."""
+    from lovkorning.readers import read_table
+    for eol in ("\n", "\r\n"):
+        path = tmp_path / "overtid.csv"
+        path.write_bytes(eol.join(["brukare_id;utforare_id;minuter", "A;U1;1", "", "", "B;U1;2", ""]).encode())
+        df, _ = read_table(path, "overtid", {})
+        assert df.select("brukare_id", "_rad").rows() == [("A", 2), ("B", 5)]

@@ -13,7 +13,7 @@ Nothing below lets an exception from polars, zip or XML reach the user as a trac
 Broken files are recognised before they are read whole: the first 64 KiB of a CSV are checked
 for NUL bytes (binary data, UTF-16 without BOM, a zip) and for a line break, so a 2 GB file of
 garbage is refused in milliseconds. The normal path stays columnar: polars reads the file from
-disk while a thread hashes it, counts its lines and looks for NUL bytes in one pass; Python's csv
+disk while a thread hashes it and looks for quotes and NUL bytes in one pass; Python's csv
 module is used only to explain, or to read exactly, a file polars refuses or miscounts.
 """
 
@@ -219,22 +219,29 @@ def read_csv_text(text: str, fil: str) -> pl.DataFrame:
 class Scan:
     """What one streaming pass over a file's bytes found (beside the parser, in a thread)."""
     sha256: str
-    newlines: int
-    ends_with_newline: bool
+    quoted: bool            # a '"' anywhere: a quoted field may span lines
     has_nul: bool
 
 
 def scan_file(path: Path, chunk: int = 1 << 24) -> Scan:
-    """Hash, count lines and look for NUL bytes in one pass, a chunk at a time (no copy of the
-    file in memory; hashing releases the GIL)."""
-    h, newlines, nul, last = hashlib.sha256(), 0, False, b""
+    """Hash the file and look for quotes and NUL bytes in one pass, a chunk at a time (no copy of
+    the file in memory; hashing releases the GIL)."""
+    h, quoted, nul = hashlib.sha256(), False, False
     with path.open("rb") as f:
         while block := f.read(chunk):
             h.update(block)
-            newlines += block.count(b"\n")
+            quoted = quoted or b'"' in block
             nul = nul or b"\x00" in block
-            last = block[-1:]
-    return Scan(h.hexdigest(), newlines, last == b"\n", nul)
+    return Scan(h.hexdigest(), quoted, nul)
+
+
+def count_lines(path: Path, chunk: int = 1 << 24) -> int:
+    """Lines as polars splits them: line feeds, plus a last line without one."""
+    n, last = 0, b"\n"
+    with path.open("rb") as f:
+        while block := f.read(chunk):
+            n, last = n + block.count(b"\n"), block[-1:]
+    return n + (last != b"\n")
 
 
 def _fast_header(head: bytes, fil: str, coded: set[str] | None) -> tuple[str, dict] | None:
@@ -260,7 +267,7 @@ def read_csv_utf8(path: Path, head: bytes, fil: str, scan, coded: set[str] | Non
     """The fast path for the common case, a UTF-8 file (with or without BOM) that polars reads as
     it is, from the file (no copy in Python). `scan` (a Future of Scan) checks the whole file
     meanwhile. None when the file needs the careful path (another encoding, NUL bytes, CR-only
-    lines, quoted line breaks, blank lines, anything polars refuses).
+    lines, quoted line breaks, anything polars refuses).
     `coded`: the (lower-case) names of columns to read dictionary-encoded (Categorical), those
     with few distinct values in a large file."""
     fast = _fast_header(head, fil, coded)
@@ -273,8 +280,9 @@ def read_csv_utf8(path: Path, head: bytes, fil: str, scan, coded: set[str] | Non
     except POLARS_ERRORS:
         return None
     found = scan.result()
-    lines = found.newlines + (not found.ends_with_newline)
-    if found.has_nul or df.height != lines - 1:
+    # Without quotes every line is one row: polars splits on line feeds only and keeps blank lines
+    # as empty rows (dropped below, after numbering). With quotes a field may span lines: count them.
+    if found.has_nul or (found.quoted and df.height != count_lines(path) - 1):
         return None
     df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_rad"))
     return drop_blank_rows(df)
@@ -525,7 +533,7 @@ def read_table(path: Path, base: str, mapping: dict[str, str],
                 digest = hashlib.file_digest(f, "sha256").hexdigest()
         else:
             check_text_head(head, size, fil)
-            with ThreadPoolExecutor(1) as pool:    # hash, lines and NUL bytes counted while polars parses
+            with ThreadPoolExecutor(1) as pool:    # hashed and checked for quotes and NUL bytes while polars parses
                 scan = pool.submit(scan_file, path)
                 df = read_csv_utf8(path, head, fil, scan, {mapping.get(c, c).strip().lower() for c in coded})
                 digest = scan.result().sha256
