@@ -54,6 +54,17 @@ def test_no_workbook_holds_another_utforares_brukare(settled_run):
         assert seen & every <= mine.get(uid, set()), f"{path.name} holds brukare of another utförare"
 
 
+def test_no_visit_file_holds_another_utforares_brukare(settled_run):
+    outcome, _ = settled_run
+    visits = outcome.settled.visits.besok
+    mine = {u: set(g["brukare_id"].to_list()) for (u,), g in visits.group_by(["utforare_id"])}
+    files = sorted((outcome.out_dir / "besok").glob("*.csv"))
+    assert [f.stem for f in files] == sorted(outcome.settled.avr.utforare["utforare_id"].to_list())
+    for path in files:
+        seen = {a + b for a, b in ID.findall(path.read_text(encoding="utf-8-sig"))}
+        assert seen <= mine.get(path.stem, set()), f"{path.name} holds brukare of another utförare"
+
+
 def test_outputs_are_readable_by_the_owner_only(settled_run):
     _, tmp = settled_run
     for p in (tmp / "out").rglob("*"):

@@ -26,19 +26,23 @@ def _offsets_utc(hours: pl.Series) -> tuple[pl.Series, pl.Series]:
     return offset(hours * HOUR_US), offset(hours * HOUR_US + HOUR_US - 1_000_000)
 
 
-def local_dates(utc: pl.Series) -> pl.Series:
-    """The Swedish calendar date of each UTC timestamp (null stays null)."""
+def local_times(utc: pl.Series) -> pl.Series:
+    """Swedish wall-clock time (naive) of each UTC timestamp (null stays null)."""
     us = utc.dt.epoch("us")
     hour = us // HOUR_US
     hours = hour.unique().drop_nulls()
     first, last = _offsets_utc(hours)
-    offset = hour.replace_strict(hours, first, default=None, return_dtype=pl.Int64)
-    out = ((us + offset) // DAY_US).cast(pl.Int32).cast(pl.Date)
+    out = (us + hour.replace_strict(hours, first, default=None, return_dtype=pl.Int64)).cast(pl.Datetime("us"))
     odd = hours.filter(first != last)
     if odd.len():
         rows = hour.is_in(odd.implode()).arg_true()
-        out = out.scatter(rows, utc.gather(rows).dt.convert_time_zone(TZ).dt.date())
+        out = out.scatter(rows, utc.gather(rows).dt.convert_time_zone(TZ).dt.replace_time_zone(None))
     return out.alias(utc.name)
+
+
+def local_dates(utc: pl.Series) -> pl.Series:
+    """The Swedish calendar date of each UTC timestamp (null stays null)."""
+    return local_times(utc).dt.date()
 
 
 def local_to_utc(naive: pl.Series) -> pl.Series:

@@ -88,6 +88,7 @@ class PaymentPlan:
 def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: PaymentPlan | None) -> dict:
     """Write every output into the version folder; the payment file goes in last, and only when
     the files on disk reconcile. Returns the reconciliation (raises if it failed)."""
+    from .writers.besok import write_besok
     from .writers.readback import summary_paid          # the writers and openpyxl: not needed for --dry-run
     from .writers.sammanstallning import write_sammanstallning
     from .writers.workbook import write_all_workbooks
@@ -96,6 +97,7 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     private_file(version / "avvikelser.csv", avvikelser_csv(avr.avvikelser))
     many = avr.utforare.height >= 16          # below that, starting processes costs more than it saves
     write_all_workbooks(avr, version / "avrakning", workers=min(2, os.cpu_count() or 1) if many else 1)
+    write_besok(settled.visits.besok, cfg.cfg.visits, version / "besok", avr.utforare["utforare_id"].to_list())
     crash_point("efter-arbetsbocker")
     write_sammanstallning(avr, version / "sammanstallning.xlsx")
     for name, data in (plan.carried if plan else {}).items():
