@@ -97,7 +97,7 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     private_file(version / "avvikelser.csv", avvikelser_csv(avr.avvikelser))
     many = avr.utforare.height >= 16          # below that, starting processes costs more than it saves
     write_all_workbooks(avr, version / "avrakning", workers=min(2, os.cpu_count() or 1) if many else 1)
-    write_besok(settled.visits.besok, cfg.cfg.visits, version / "besok", avr.utforare["utforare_id"].to_list())
+    write_besok(settled.visits.besok, version / "besok", avr.utforare["utforare_id"].to_list())
     crash_point("efter-arbetsbocker")
     write_sammanstallning(avr, version / "sammanstallning.xlsx")
     for name, data in (plan.carried if plan else {}).items():

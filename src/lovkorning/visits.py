@@ -18,10 +18,9 @@ from . import avvikelser as av
 from .config import VisitsCfg
 from .period import Period
 from .codes import spread
-from .localtime import local_dates
+from .localtime import TZ, local_dates
 from .timewin import daily, overlap_seconds
 
-TZ = "Europe/Stockholm"
 
 
 @dataclass
@@ -228,17 +227,34 @@ def tag_ok(require: str) -> pl.Expr:
     return verified | pl.col("korrigerad")
 
 
+FLAGS = ("_kort", "_lang", "_tagg", "_ingen", "_samtidig", "_dubbel")   # kept on each visit for its findings
+
+
+def finding_conditions() -> list[tuple[str, pl.Expr]]:
+    """Each visit finding's code and the condition on a checked visit (its FLAGS and `utanfor`);
+    a visit outside the month carries only `utanfor-perioden`."""
+    inside = ~pl.col("utanfor")
+    return [
+        ("kort-besok", pl.col("_kort") & inside),
+        ("langt-besok", pl.col("_lang") & inside),
+        ("saknar-tagg", pl.col("_tagg") & inside & ~pl.col("_kort")),
+        ("besok-utan-insats", pl.col("_ingen") & inside),
+        ("samtidiga-besok", pl.col("_samtidig") & inside),
+        ("dubbelbemanning-saknas", pl.col("_dubbel") & inside),
+    ]
+
+
 def check_visits(v: pl.DataFrame, cfg: VisitsCfg, period: Period, dubbel: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Flag each visit; counted seconds are 0 for a visit that does not count."""
     lo, hi = cfg.min_minutes * 60, cfg.max_minutes * 60
     v = v.with_columns(
-        (~in_period(pl.col("datum"), period)).alias("_ute"),
+        (~in_period(pl.col("datum"), period)).alias("utanfor"),
         (pl.col("sekunder") < lo).alias("_kort"),
         (pl.col("sekunder") > hi).alias("_lang"),
         (~tag_ok(cfg.require_tag)).alias("_tagg"),
         (pl.col("insatser").list.len() == 0).alias("_ingen"),
     )
-    v = v.with_columns((~(pl.col("_ute") | pl.col("_kort") | pl.col("_tagg") | pl.col("_ingen"))).alias("giltig"))
+    v = v.with_columns((~(pl.col("utanfor") | pl.col("_kort") | pl.col("_tagg") | pl.col("_ingen"))).alias("giltig"))
     v = cut_same_staff(v)
     v = cut_double_staffing(v, dubbel)
     counted = pl.lit(overlap_seconds(v, "eff_in", "eff_ut", "datum", daily(cfg.window)))
@@ -246,26 +262,24 @@ def check_visits(v: pl.DataFrame, cfg: VisitsCfg, period: Period, dubbel: pl.Dat
                        .cast(pl.Int64).alias("raknade_sek"))
     src = v.with_columns(pl.col("in_rad").alias("_rad"))
     mins = (pl.col("sekunder") / 60).round(1).cast(pl.String).str.replace(".", ",", literal=True)
-    inside = ~pl.col("_ute")
-    cases = [
-        ("kort-besok", pl.col("_kort") & inside, pl.format("Besöket varade {} min, kortare än {} min; räknas inte.", mins, pl.lit(cfg.min_minutes))),
-        ("langt-besok", pl.col("_lang") & inside, pl.format("Besöket varade {} min; räknas som högst {} min.", mins, pl.lit(cfg.max_minutes))),
-        ("saknar-tagg", pl.col("_tagg") & inside & ~pl.col("_kort"), _tag_message(cfg.require_tag)),
-        ("besok-utan-insats", pl.col("_ingen") & inside, pl.lit("Ingen insats registrerad vid utcheckningen; besöket räknas inte.")),
-        ("samtidiga-besok", pl.col("_samtidig") & inside, pl.format(
+    messages = {
+        "kort-besok": pl.format("Besöket varade {} min, kortare än {} min; räknas inte.", mins, pl.lit(cfg.min_minutes)),
+        "langt-besok": pl.format("Besöket varade {} min; räknas som högst {} min.", mins, pl.lit(cfg.max_minutes)),
+        "saknar-tagg": _tag_message(cfg.require_tag),
+        "besok-utan-insats": pl.lit("Ingen insats registrerad vid utcheckningen; besöket räknas inte."),
+        "samtidiga-besok": pl.format(
             "Personalen {} checkade in hos en annan brukare före utcheckningen här; tiden räknas till nästa incheckning.",
-            pl.col("personal_id"))),
-        ("dubbelbemanning-saknas", pl.col("_dubbel") & inside, pl.lit(
-            "Två personal samtidigt hos brukaren utan dubbelbemanning i beställningen; den gemensamma tiden räknas en gång.")),
-    ]
-    findings = [av.from_rows(k, src.filter(c), m) for k, c, m in cases]
-    out = src.filter(pl.col("_ute"))
+            pl.col("personal_id")),
+        "dubbelbemanning-saknas": pl.lit(
+            "Två personal samtidigt hos brukaren utan dubbelbemanning i beställningen; den gemensamma tiden räknas en gång."),
+    }
+    findings = [av.from_rows(k, src.filter(c), messages[k]) for k, c in finding_conditions()]
+    out = src.filter(pl.col("utanfor"))
     findings.append(av.from_rows("utanfor-perioden", pl.concat([
         out.select("utforare_id", "brukare_id", "_fil", "_rad"),
         out.select("utforare_id", "brukare_id", "_fil", pl.col("ut_rad").alias("_rad"))]),
         "Besöket började utanför månaden och ingår inte i avräkningen."))
-    drop = ["_kort", "_lang", "_tagg", "_ingen", "_samtidig", "_dubbel"]
-    return v.drop(drop).rename({"_ute": "utanfor"}), av.concat(findings)
+    return v, av.concat(findings)
 
 
 def scattered(n: int, rows: pl.Series, values: pl.Series, default: object = None) -> pl.Series:

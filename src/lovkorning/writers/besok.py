@@ -15,60 +15,45 @@ from pathlib import Path
 
 import polars as pl
 
-from ..config import VisitsCfg
 from ..localtime import local_times
-
+from ..visits import finding_conditions
 
 
 def _yes_no(e: pl.Expr) -> pl.Expr:
     return pl.when(e).then(pl.lit("ja")).otherwise(pl.lit("nej"))
 
 
-def visit_codes(cfg: VisitsCfg) -> list[tuple[str, pl.Expr]]:
-    """Why a visit did not count, or counted less than its length: the codes its findings carry,
-    each with its condition."""
-    tag = {"one": (pl.col("metod_in") == "tagg") | (pl.col("metod_ut") == "tagg"),
-           "both": (pl.col("metod_in") == "tagg") & (pl.col("metod_ut") == "tagg"),
-           "none": pl.lit(True)}[cfg.require_tag] | pl.col("korrigerad")
-    kort = pl.col("sekunder") < cfg.min_minutes * 60
-    inside = ~pl.col("utanfor")        # a visit outside the month carries only that code, as in avvikelser.csv
-    cases = [
-        ("utanfor-perioden", pl.col("utanfor")),
-        ("kort-besok", inside & kort),
-        ("saknar-tagg", inside & ~tag & ~kort),
-        ("besok-utan-insats", inside & (pl.col("insatser").list.len() == 0)),
-        ("langt-besok", inside & (pl.col("sekunder") > cfg.max_minutes * 60)),
-        ("samtidiga-besok", pl.col("giltig") & (pl.col("eff_ut") < pl.col("ut_tid"))),
-        ("dubbelbemanning-saknas", pl.col("giltig") & (pl.col("eff_in") > pl.col("in_tid"))),
-    ]
-    return cases
+def visit_codes() -> list[tuple[str, pl.Expr]]:
+    """Why a visit did not count, or counted less than its length: the codes its findings carry
+    in avvikelser.csv, each with its condition (the checks' own, visits.finding_conditions)."""
+    return [("utanfor-perioden", pl.col("utanfor")), *finding_conditions()]
 
 
-def visit_code_column(visits: pl.DataFrame, cfg: VisitsCfg) -> pl.Series:
+def visit_code_column(visits: pl.DataFrame) -> pl.Series:
     """The codes as text ('kort-besok', 'saknar-tagg,langt-besok'), null for the (many) visits
     without any: worked out only on the few rows that have one."""
-    cases = visit_codes(cfg)
+    cases = visit_codes()
     hit = visits.select(pl.any_horizontal([c for _, c in cases]).fill_null(False).alias("h"))["h"].arg_true()
     few = visits[hit].select(pl.concat_str([pl.when(c).then(pl.lit(k)) for k, c in cases],
                                            separator=",", ignore_nulls=True).alias("koder"))["koder"]
     return pl.repeat(None, visits.height, dtype=pl.String, eager=True).scatter(hit, few).alias("koder")
 
 
-def visit_rows(visits: pl.DataFrame, cfg: VisitsCfg) -> pl.DataFrame:
+def visit_rows(visits: pl.DataFrame) -> pl.DataFrame:
     """Visits as the CSV shows them."""
     return visits.select(
         "besok_id", "brukare_id", "personal_id", "roll", "datum",
         pl.lit(local_times(visits["in_tid"])).alias("in"), pl.lit(local_times(visits["ut_tid"])).alias("ut"),
         "sekunder", pl.col("raknade_sek").alias("raknade_sekunder"), pl.col("insatser").list.join("|"),
         "metod_in", "metod_ut", _yes_no(pl.col("korrigerad")).alias("korrigerad"),
-        _yes_no(pl.col("giltig")).alias("raknas"), pl.lit(visit_code_column(visits, cfg)),
+        _yes_no(pl.col("giltig")).alias("raknas"), pl.lit(visit_code_column(visits)),
         pl.col("_fil").alias("fil"), "in_rad", "ut_rad")
 
 
 BATCH = 1_000_000   # visits formatted at a time: bounded memory at any size, few calls at any size
 
 
-def write_besok(besok: pl.DataFrame, cfg: VisitsCfg, folder: Path, utforare_ids: list[str]) -> None:
+def write_besok(besok: pl.DataFrame, folder: Path, utforare_ids: list[str]) -> None:
     """One file per utförare in the register (a header only when it had no visits). Visits are
     numbered per utförare, so each utförare's visits are one slice of the frame; slices are
     formatted together up to BATCH rows (no copy of all visits as text, whatever the month's size)."""
@@ -83,13 +68,13 @@ def write_besok(besok: pl.DataFrame, cfg: VisitsCfg, folder: Path, utforare_ids:
         batch.append((uid, n))
         if sum(k for _, k in batch) >= BATCH or i == runs.height - 1:
             size = sum(k for _, k in batch)
-            rows, at = visit_rows(v.slice(start, size), cfg), 0
+            rows, at = visit_rows(v.slice(start, size)), 0
             for u, k in batch:
                 _write(folder / f"{u}.csv", rows.slice(at, k))
                 written.add(u)
                 at += k
             start, batch = start + size, []
-    empty = visit_rows(v.clear(), cfg)
+    empty = visit_rows(v.clear())
     for uid in utforare_ids:
         if uid not in written:
             _write(folder / f"{uid}.csv", empty)
