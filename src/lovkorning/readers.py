@@ -260,7 +260,7 @@ def _fast_header(head: bytes, fil: str, coded: set[str] | None) -> tuple[str, di
     sep = sniff_separator(header_line)
     names = next(csv.reader([header_line], delimiter=sep), [])
     check_header_names(names, fil)
-    return sep, {n: pl.Categorical for n in names if n.strip().lower() in (coded or {})}
+    return sep, {n: pl.Categorical for n in names if n.strip().lower() in (coded or set())}
 
 
 def read_csv_utf8(path: Path, head: bytes, fil: str, scan, coded: set[str] | None = None) -> pl.DataFrame | None:

@@ -47,13 +47,13 @@ def overlap_seconds(df: pl.DataFrame, start: str, end: str, day: str, intervals:
     worked out once per distinct day (a month has about 30) and joined to the rows."""
     if intervals == [(0, DAY)]:
         return df.select((pl.col(end) - pl.col(start)).dt.total_seconds().clip(lower_bound=0).cast(pl.Int64)).to_series()
-    edges = [(f"_w{n}", k, a, b) for n, (k, (a, b)) in enumerate((k, iv) for k in (-1, 0, 1) for iv in intervals)]
+    edges = [(k, a, b) for k in (-1, 0, 1) for a, b in intervals]      # window n opens at _a{n}, closes at _b{n}
     days = df.select(pl.col(day).unique().drop_nulls()).with_columns(
-        [_local_instant(pl.col(day), k, a).alias(f"{name}a") for name, k, a, _ in edges]
-        + [_local_instant(pl.col(day), k, b).alias(f"{name}b") for name, k, _, b in edges])
+        [_local_instant(pl.col(day), k, a).alias(f"_a{n}") for n, (k, a, _) in enumerate(edges)]
+        + [_local_instant(pl.col(day), k, b).alias(f"_b{n}") for n, (k, _, b) in enumerate(edges)])
     x = df.select(start, end, day).join(days, on=day, how="left", maintain_order="left")
-    parts = [(pl.min_horizontal(pl.col(end), pl.col(f"{name}b")) - pl.max_horizontal(pl.col(start), pl.col(f"{name}a")))
-             .dt.total_seconds().clip(lower_bound=0) for name, *_ in edges]
+    parts = [(pl.min_horizontal(pl.col(end), pl.col(f"_b{n}")) - pl.max_horizontal(pl.col(start), pl.col(f"_a{n}")))
+             .dt.total_seconds().clip(lower_bound=0) for n in range(len(edges))]
     return x.select(pl.sum_horizontal(parts).cast(pl.Int64).alias("sekunder")).to_series()
 
 
