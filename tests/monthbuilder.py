@@ -70,17 +70,21 @@ class Month:
         self.rows["genomforandeplaner"].append(dict(brukare_id=brukare, utforare_id=uid, godkand=godkand))
         return self
 
-    def write(self, root: Path, sep: str = ";", encoding: str = "utf-8-sig", config_extra: str = "") -> Path:
-        """Write the files and a config; return the config path."""
-        mdir = root / "data" / self.month
-        mdir.mkdir(parents=True, exist_ok=True)
+    def files(self, root: Path) -> list[tuple[str, Path, list[dict]]]:
+        """(name, path, rows) of each file the month writes: the register beside the month's
+        folder; optional files only when they have rows."""
+        out = []
         for name, rows in self.rows.items():
             if name == "utforare":
-                path = root / "data" / "utforare.csv"
-            elif not rows and name not in ("bestallningar", "taggningar"):
-                continue
-            else:
-                path = mdir / f"{name}.csv"
+                out.append((name, root / "data" / "utforare.csv", rows))
+            elif rows or name in ("bestallningar", "taggningar"):
+                out.append((name, root / "data" / self.month / f"{name}.csv", rows))
+        return out
+
+    def write(self, root: Path, sep: str = ";", encoding: str = "utf-8-sig", config_extra: str = "") -> Path:
+        """Write the files and a config; return the config path."""
+        (root / "data" / self.month).mkdir(parents=True, exist_ok=True)
+        for name, path, rows in self.files(root):
             lines = [sep.join(COLUMNS[name])] + [sep.join(str(r[c]) for c in COLUMNS[name]) for r in rows]
             path.write_text("\n".join(lines) + "\n", encoding=encoding)
         cfg = root / "lovkorning.yaml"

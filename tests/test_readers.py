@@ -65,13 +65,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], sep: str = "
 
 def rewrite(root: Path, m: Month, sep: str, encoding: str) -> None:
     """Write m's files again with another separator and encoding (quoting where the separator needs it)."""
-    for name, rows in m.rows.items():
-        if name == "utforare":
-            path = root / "data" / "utforare.csv"
-        elif not rows and name not in ("bestallningar", "taggningar"):
-            continue
-        else:
-            path = month_dir(root) / f"{name}.csv"
+    for name, path, rows in m.files(root):
         write_csv(path, COLUMNS[name], [[str(r[c]) for c in COLUMNS[name]] for r in rows], sep, encoding)
 
 
