@@ -33,3 +33,25 @@ def test_utc_to_local_wall_time_and_date_as_polars_does_it(times):
     local = utc.dt.convert_time_zone(TZ)
     assert local_times(utc).equals(local.dt.replace_time_zone(None))
     assert local_dates(utc).equals(local.dt.date())
+
+
+NEAR = st.datetimes(datetime(2023, 1, 1), datetime(2024, 12, 31))       # a short span: the hour table
+NEAR_NIGHTS = [t for t in DST_NIGHTS if t.year == 2023]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(NEAR, max_size=200))
+def test_a_short_span_looked_up_by_position_gives_the_same(times):
+    naive = pl.Series([*times, *NEAR_NIGHTS, None], dtype=pl.Datetime("us"))
+    expected = naive.dt.replace_time_zone(TZ, ambiguous="null", non_existent="null").dt.convert_time_zone("UTC")
+    assert local_to_utc(naive).equals(expected)
+    utc = pl.Series([*times, *(t - timedelta(hours=1) for t in NEAR_NIGHTS), None],
+                    dtype=pl.Datetime("us")).dt.replace_time_zone("UTC")
+    local = utc.dt.convert_time_zone(TZ)
+    assert local_times(utc).equals(local.dt.replace_time_zone(None))
+    assert local_dates(utc).equals(local.dt.date())
+
+
+def test_only_missing_times():
+    assert local_to_utc(pl.Series([None, None], dtype=pl.Datetime("us"))).null_count() == 2
+    assert local_dates(pl.Series([None], dtype=pl.Datetime("us", "UTC"))).null_count() == 1

@@ -217,11 +217,29 @@ OFFSETS = st.one_of(st.integers(-3 * 86_400, 40 * 86_400).map(lambda s: s * 1_00
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(OFFSETS, st.booleans(), st.one_of(st.integers(0, 5_000_000), st.integers(0, 2**40))),
+@given(st.lists(st.tuples(OFFSETS, st.booleans(), st.one_of(st.integers(0, 5_000_000), st.integers(0, 2**40)),
+                          st.one_of(st.integers(0, 3), st.integers(0, 2**31))),
                 min_size=1, max_size=40))
-def test_the_packed_time_key_sorts_as_time_then_flag_then_row(rows):
-    df = pl.DataFrame({"t": [EPOCH + timedelta(microseconds=us) for us, _, _ in rows],
-                       "flag": [f for _, f, _ in rows], "rad": [r for *_, r in rows]})
+def test_the_packed_time_key_sorts_as_group_then_time_then_flag_then_row(rows):
+    df = pl.DataFrame({"t": [EPOCH + timedelta(microseconds=us) for us, *_ in rows],
+                       "flag": [r[1] for r in rows], "rad": [r[2] for r in rows], "grupp": [r[3] for r in rows]})
     packed = df.select(pl.arg_sort_by(*time_keys(df, "t", "flag", "rad"))).to_series()
     plain = df.select(pl.arg_sort_by("t", "flag", "rad", maintain_order=True)).to_series()
     assert df[packed].rows() == df[plain].rows()
+    packed = df.sort(time_keys(df, "t", "flag", before=("grupp",)), maintain_order=True)
+    assert packed.rows() == df.sort("grupp", "t", "flag", maintain_order=True).rows()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.one_of(st.integers(0, 5), st.integers(-86_400, 40 * 86_400)),
+                          st.sampled_from([0, 1, 10**6 // 2])), min_size=1, max_size=40, unique_by=lambda r: id(r)),
+       st.randoms())
+def test_visit_order_with_ties_broken_by_line(rows, rnd):
+    """Sorting by one packed key and putting equal keys in line order gives the plain sort."""
+    lines = list(range(2, len(rows) + 2))
+    rnd.shuffle(lines)
+    df = pl.DataFrame({"g": [r[0] for r in rows],
+                       "t": [EPOCH + timedelta(seconds=r[1], microseconds=r[2]) for r in rows], "rad": lines})
+    from lovkorning.visits import sort_order
+    got = df[sort_order(df, "t", "rad", before=("g",))]
+    assert got.rows() == df.sort("g", "t", "rad").rows()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from . import avvikelser as av
+from .codes import coded_dtype
 from .config import INPUT_FILES, LoadedConfig
 from .errors import Fel, InputError, Plats
 from .parse import SPECS, add_absent, parse_frame, required_columns
@@ -53,7 +54,7 @@ def read_one(cfg: LoadedConfig, period: Period, name: str) -> tuple[pl.DataFrame
     raw, source = read_table(path, name, cfg.cfg.inputs.columns.get(name, {}), coded)
     require_columns(raw, required_columns(name), path.name)
     # the same types whichever way the file was read (the careful paths give text)
-    raw = raw.with_columns(pl.col(c).cast(pl.Categorical) for c in coded if raw.schema.get(c) == pl.String)
+    raw = raw.with_columns(pl.col(c).cast(coded_dtype(name, c)) for c in coded if raw.schema.get(c) == pl.String)
     typed, findings = parse_frame(name, raw, period.end, cfg.cfg.inputs.values.get(name))
     if name == "bestallningar" and "verkstalld_fran" not in raw.columns:
         typed = typed.with_columns(pl.col("giltig_fran").alias("verkstalld_fran"))   # no such column: verkställd as granted

@@ -17,6 +17,31 @@ HOUR_US = 3_600_000_000
 DAY_US = 86_400_000_000
 
 
+SPAN_HOURS = 200_000         # about 23 years: look hours up by position in a table of the whole span
+
+
+def _per_hour(hour: pl.Series, offsets) -> tuple[pl.Series, pl.Series]:
+    """For each row's hour (an integer count of hours since 1970): the offset at the start of
+    that hour, worked out once per hour by `offsets` (which gives it at an hour's first and last
+    second) and looked up by position in a table covering every hour from the earliest to the
+    latest (a gather), or, for a wide span (dates typed years off), once per distinct hour and
+    looked up by value. Also the rows whose hour's offset is not constant (null at one end,
+    say): those the caller converts exactly."""
+    lo, hi = hour.min(), hour.max()
+    if lo is None:
+        return pl.repeat(None, hour.len(), dtype=pl.Int64, eager=True), pl.Series(dtype=pl.UInt32)
+    hours = pl.int_range(lo, hi + 1, dtype=pl.Int64, eager=True) if hi - lo < SPAN_HOURS else hour.unique().drop_nulls()
+    first, last = offsets(hours)
+    if hi - lo < SPAN_HOURS:
+        at = (hour - lo).cast(pl.UInt32)
+        per_row = first.gather(at)
+    else:
+        per_row = hour.replace_strict(hours, first, default=None, return_dtype=pl.Int64)
+    odd = hours.filter(first.ne_missing(last))
+    rows = hour.is_in(odd.implode()).arg_true() if odd.len() else pl.Series(dtype=pl.UInt32)
+    return per_row, rows
+
+
 def _offsets_utc(hours: pl.Series) -> tuple[pl.Series, pl.Series]:
     """Offset (µs) of local time from UTC at the start and at the last second of each UTC hour."""
     def offset(start: pl.Series) -> pl.Series:
@@ -26,16 +51,22 @@ def _offsets_utc(hours: pl.Series) -> tuple[pl.Series, pl.Series]:
     return offset(hours * HOUR_US), offset(hours * HOUR_US + HOUR_US - 1_000_000)
 
 
+def _offsets_local(hours: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Offset (µs) of UTC from local time at the start and at the last second of each local hour
+    (null where that local time does not exist or is ambiguous)."""
+    def shift(start: pl.Series) -> pl.Series:
+        local = start.cast(pl.Datetime("us"))
+        utc = local.dt.replace_time_zone(TZ, ambiguous="null", non_existent="null").dt.convert_time_zone("UTC")
+        return (utc.dt.replace_time_zone(None) - local).dt.total_microseconds()
+    return shift(hours * HOUR_US), shift(hours * HOUR_US + HOUR_US - 1_000_000)
+
+
 def local_times(utc: pl.Series) -> pl.Series:
     """Swedish wall-clock time (naive) of each UTC timestamp (null stays null)."""
     us = utc.dt.epoch("us")
-    hour = us // HOUR_US
-    hours = hour.unique().drop_nulls()
-    first, last = _offsets_utc(hours)
-    out = (us + hour.replace_strict(hours, first, default=None, return_dtype=pl.Int64)).cast(pl.Datetime("us"))
-    odd = hours.filter(first != last)
-    if odd.len():
-        rows = hour.is_in(odd.implode()).arg_true()
+    first, rows = _per_hour(us // HOUR_US, _offsets_utc)
+    out = (us + first).cast(pl.Datetime("us"))
+    if rows.len():
         out = out.scatter(rows, utc.gather(rows).dt.convert_time_zone(TZ).dt.replace_time_zone(None))
     return out.alias(utc.name)
 
@@ -48,19 +79,10 @@ def local_dates(utc: pl.Series) -> pl.Series:
 def local_to_utc(naive: pl.Series) -> pl.Series:
     """Swedish local times (naive) to UTC; null for a time that does not exist or is ambiguous on
     a daylight-saving day, as polars' replace_time_zone(ambiguous="null", non_existent="null")."""
-    hour = naive.dt.truncate("1h")
-    hours = hour.unique().drop_nulls()
-
-    def shift(local: pl.Series) -> pl.Series:
-        utc = local.dt.replace_time_zone(TZ, ambiguous="null", non_existent="null").dt.convert_time_zone("UTC")
-        return (utc.dt.replace_time_zone(None) - local).dt.total_microseconds()
-
-    first, last = shift(hours), shift(hours.dt.offset_by("3599s"))
-    offset = hour.replace_strict(hours, first, default=None, return_dtype=pl.Int64)
-    out = (naive.dt.epoch("us") + offset).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-    odd = hours.filter((first != last) | (first.is_null() != last.is_null()))
-    if odd.len():
-        rows = hour.is_in(odd.implode()).arg_true()
+    us = naive.dt.epoch("us")
+    first, rows = _per_hour(us // HOUR_US, _offsets_local)
+    out = (us + first).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    if rows.len():
         exact = naive.gather(rows).dt.replace_time_zone(TZ, ambiguous="null", non_existent="null").dt.convert_time_zone("UTC")
         out = out.scatter(rows, exact)
     return out.alias(naive.name)

@@ -13,7 +13,7 @@ import polars as pl
 
 from . import avvikelser as av
 from . import ids
-from .codes import spread
+from .codes import dictionary
 from .localtime import local_to_utc
 
 TZ = "Europe/Stockholm"
@@ -105,10 +105,11 @@ def parse_frame(name: str, raw: pl.DataFrame, ref: date,
     specs = SPECS[name]
     value_map = value_map or {}
     present = [c for c in specs if c.name in raw.columns]
-    coded = [c for c in present if raw.schema[c.name] == pl.Categorical]
+    coded = [c for c in present if isinstance(raw.schema[c.name], pl.Categorical)]
     plain = [c for c in present if c not in coded]
+    # timestamps are tidied in with_fast_timestamps, only on the rows that need it
     df = raw.select([*(c.name for c in present), "_fil", "_rad"]).with_columns(
-        [_blank_to_null(c.name) for c in plain]
+        [_blank_to_null(c.name) for c in plain if c.kind != "datetime"]
     )
     for col, mapping in value_map.items():
         if col in df.columns and mapping and col not in {c.name for c in coded}:
@@ -157,12 +158,13 @@ def parse_frame(name: str, raw: pl.DataFrame, ref: date,
 
 
 def _by_value(c: Col, col: pl.Series, ref: date, mapping: dict[str, str] | None) -> tuple[list[pl.Series], list[tuple[str, str | pl.Expr]]]:
-    """Typed value and checks of a dictionary-encoded (Categorical) column, worked out on its
-    distinct values and spread back to the rows by code: a tag log has millions of rows but only
-    thousands of brukare, staff and insats combinations. Ids and enums stay Categorical; a list
-    stays one Categorical text ('a|b', tidied); bool becomes Boolean."""
-    values = col.unique()
-    small = pl.DataFrame({c.name: values.cast(pl.String)}).with_columns(_blank_to_null(c.name))
+    """Typed value and checks of a dictionary-encoded (Categorical) column, worked out on the
+    values of its dictionary and given to the rows by code: a tag log has millions of rows but
+    only thousands of brukare, staff and insats combinations. Ids and enums stay Categorical; a
+    list stays one Categorical text ('a|b', tidied); bool becomes Boolean."""
+    values = dictionary(col)
+    # the dictionary's values in code order, then one null: what a missing value (null) gets
+    small = pl.DataFrame({c.name: values.extend_constant(None, 1)}).with_columns(_blank_to_null(c.name))
     if mapping:
         small = small.with_columns(pl.col(c.name).replace(mapping))
     expr, checks = _typed(c, small, ref)
@@ -175,28 +177,22 @@ def _by_value(c: Col, col: pl.Series, ref: date, mapping: dict[str, str] | None)
         *([pl.col(c.name).is_null().alias(f"_miss_{c.name}")] if c.required else []),
     )
     typed = f"_t_{c.name}"
-    if out.schema[typed] == pl.String:
-        same = out[typed].eq_missing(values.cast(pl.String)).all()     # nothing to tidy: the column itself
-        out = out.with_columns(pl.col(typed).cast(pl.Categorical))
-    else:
-        same = False
-    # a missing value (null code) takes the values of the null row: typed null, missing, never bad
-    null_row = out.filter(values.is_null())
-    n = col.len()
+    codes = col.to_physical()
+    if col.null_count():
+        codes = codes.fill_null(values.len())          # the null row
     series = []
     for name in out.columns:
-        if name == typed and same:
-            series.append(col.alias(name))
-        elif name != typed and not out[name].any() and not (name.startswith("_miss_") and col.null_count()):
-            series.append(pl.repeat(False, n, eager=True).alias(name))    # the common case: no row is flagged
-        else:
-            series.append(_spread(out[name], values, col, null_row[name][0] if null_row.height else None))
+        per_value = out[name]
+        if name == typed and per_value.dtype == pl.String:
+            if per_value.head(values.len()).eq_missing(values).all():
+                series.append(col.alias(name))         # nothing to tidy: the column itself
+                continue
+            per_value = per_value.cast(col.dtype)
+        elif name != typed and not per_value.any():
+            series.append(pl.repeat(False, col.len(), eager=True).alias(name))    # the common case: no row is flagged
+            continue
+        series.append(per_value.gather(codes).alias(name))
     return series, [(kod, msg) for _, kod, msg in checks]
-
-
-def _spread(per_value: pl.Series, values: pl.Series, col: pl.Series, if_null: object) -> pl.Series:
-    rows = spread(values, per_value, col)
-    return rows.fill_null(if_null) if if_null is not None and col.null_count() else rows
 
 
 def _finding_rows(hit: pl.DataFrame, msg: str | pl.Expr) -> pl.DataFrame:
@@ -215,7 +211,9 @@ def _all_in(df: pl.DataFrame, name: str, allowed: tuple[str, ...]) -> bool:
 def with_fast_timestamps(df: pl.DataFrame, present: list[Col]) -> pl.DataFrame:
     """Timestamps parsed once into helper columns `_tsv_<name>` (UTC) and `_tsn_<name>` (local,
     naive): the common form `YYYY-MM-DD HH:MM:SS` for every row at a tenth of the general path's
-    cost, and the general path (offsets, `T`, minutes only, garbage) only for the rows left over."""
+    cost, and the general path (offsets, `T`, minutes only, garbage) only for the rows left over.
+    Those rows are also tidied as every text value is (spaces around it stripped; blank is
+    missing), so the column is as `_blank_to_null` leaves it."""
     for c in present:
         if c.kind != "datetime":
             continue
@@ -225,8 +223,13 @@ def with_fast_timestamps(df: pl.DataFrame, present: list[Col]) -> pl.DataFrame:
         utc = local_to_utc(naive)
         left = (naive.is_null() & col.is_not_null()).arg_true()
         if left.len():
+            given = col.gather(left)
+            tidy = pl.DataFrame({"v": given}).select(_blank_to_null("v")).to_series()
+            if not tidy.equals(given):
+                col = col.scatter(left, tidy)
+                df = df.with_columns(col)
             value, raw_naive = _timestamps(pl.col("v"))
-            rest = pl.DataFrame({"v": col.gather(left)}).select(value.alias("u"), raw_naive.alias("n"))
+            rest = pl.DataFrame({"v": tidy}).select(value.alias("u"), raw_naive.alias("n"))
             utc, naive = utc.scatter(left, rest["u"]), naive.scatter(left, rest["n"])
         df = df.with_columns(utc.alias(f"_tsv_{c.name}"), naive.alias(f"_tsn_{c.name}"))
     return df

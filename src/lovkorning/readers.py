@@ -5,7 +5,8 @@ BOM, or Windows-1252; separators `;`, `,` and tab (sniffed from the header line)
 sheet, header on row 1). Column names are case-insensitive and may be renamed by the config.
 Every frame gets `_fil` (file name) and `_rad` (the row's line in the file, header = 1). Columns
 the caller names as `coded` (a tag log's ids and enums: few distinct values, millions of rows)
-come back Categorical from the fast path; indata casts them the same way on the careful paths.
+come back Categorical (codes.coded_dtype) from the fast path; indata casts them the same way on
+the careful paths.
 Problems that stop the run (missing file or column, undecodable bytes, a file that is not what
 its name says) raise InputError naming the file and, where there is one, the row and column.
 Nothing below lets an exception from polars, zip or XML reach the user as a traceback.
@@ -13,8 +14,9 @@ Nothing below lets an exception from polars, zip or XML reach the user as a trac
 Broken files are recognised before they are read whole: the first 64 KiB of a CSV are checked
 for NUL bytes (binary data, UTF-16 without BOM, a zip) and for a line break, so a 2 GB file of
 garbage is refused in milliseconds. The normal path stays columnar: polars reads the file from
-disk while a thread hashes it and looks for quotes and NUL bytes in one pass; Python's csv
-module is used only to explain, or to read exactly, a file polars refuses or miscounts.
+disk, a memory-mapped search looks for quotes and NUL bytes, and a background thread hashes it
+for the manifest while the month is settled; Python's csv module is used only to explain, or to
+read exactly, a file polars refuses or miscounts.
 """
 
 from __future__ import annotations
@@ -22,14 +24,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import mmap
 import re
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
 import polars as pl
 
+from .codes import coded_dtype
 from .errors import Fel, InputError, LovError, Plats
 
 EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
@@ -49,11 +53,16 @@ POLARS_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException)   # a 
 
 @dataclass(frozen=True)
 class Source:
-    """One input file as read: for the manifest and for messages."""
+    """One input file as read: for the manifest and for messages. `digest` is the file's SHA-256,
+    or a Future of it while a background thread is still hashing (read `sha256`)."""
     name: str           # the base name (taggningar …)
     path: Path
-    sha256: str
+    digest: "str | Future[str]"
     rows: int
+
+    @property
+    def sha256(self) -> str:
+        return self.digest if isinstance(self.digest, str) else self.digest.result()
 
 
 def locate(directory: Path, base: str, explicit: Path | None) -> Path | None:
@@ -217,22 +226,35 @@ def read_csv_text(text: str, fil: str) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class Scan:
-    """What one streaming pass over a file's bytes found (beside the parser, in a thread)."""
-    sha256: str
+    """What a pass over a file's bytes found, beside the parser."""
     quoted: bool            # a '"' anywhere: a quoted field may span lines
     has_nul: bool
 
 
-def scan_file(path: Path, chunk: int = 1 << 24) -> Scan:
-    """Hash the file and look for quotes and NUL bytes in one pass, a chunk at a time (no copy of
-    the file in memory; hashing releases the GIL)."""
-    h, quoted, nul = hashlib.sha256(), False, False
+def scan_file(path: Path) -> Scan:
+    """Look for quotes and NUL bytes in the whole file (memchr over a memory map: no copy in
+    Python, a few hundredths of a second for a Stockholm tag log)."""
     with path.open("rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-            quoted = quoted or b'"' in block
-            nul = nul or b"\x00" in block
-    return Scan(h.hexdigest(), quoted, nul)
+        if not path.stat().st_size:
+            return Scan(False, False)
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            return Scan(m.find(b'"') >= 0, m.find(b"\x00") >= 0)
+
+
+def hash_file(path: Path) -> str:
+    """The file's SHA-256 (hashlib releases the GIL: it runs beside polars, in a thread)."""
+    try:
+        with path.open("rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError as exc:
+        raise InputError(Fel(_os_reason(exc), Plats(str(path)))) from None
+
+
+# Input files are hashed in the background while the month is read and settled; the digests are
+# awaited only when the run id or the manifest needs them (Source.sha256). Scanning has a thread
+# of its own, so it never waits behind a large file's hash.
+HASHING = ThreadPoolExecutor(1, thread_name_prefix="sha256")
+SCANNING = ThreadPoolExecutor(1, thread_name_prefix="scan")
 
 
 def count_lines(path: Path, chunk: int = 1 << 24) -> int:
@@ -244,7 +266,7 @@ def count_lines(path: Path, chunk: int = 1 << 24) -> int:
     return n + (last != b"\n")
 
 
-def _fast_header(head: bytes, fil: str, coded: set[str] | None) -> tuple[str, dict] | None:
+def _fast_header(head: bytes, fil: str, coded: dict[str, pl.DataType] | None) -> tuple[str, dict] | None:
     """(separator, Categorical overrides) when the file's start allows the fast path: UTF-8 (with or
     without BOM), a header line ending in LF or CR LF, not blank. None otherwise."""
     bom = 3 if head.startswith(b"\xef\xbb\xbf") else 0        # polars skips it itself
@@ -260,20 +282,22 @@ def _fast_header(head: bytes, fil: str, coded: set[str] | None) -> tuple[str, di
     sep = sniff_separator(header_line)
     names = next(csv.reader([header_line], delimiter=sep), [])
     check_header_names(names, fil)
-    return sep, {n: pl.Categorical for n in names if n.strip().lower() in (coded or set())}
+    coded = coded or {}
+    return sep, {n: coded[n.strip().lower()] for n in names if n.strip().lower() in coded}
 
 
-def read_csv_utf8(path: Path, head: bytes, fil: str, scan, coded: set[str] | None = None) -> pl.DataFrame | None:
+def read_csv_utf8(path: Path, head: bytes, fil: str, coded: dict[str, pl.DataType] | None = None) -> pl.DataFrame | None:
     """The fast path for the common case, a UTF-8 file (with or without BOM) that polars reads as
-    it is, from the file (no copy in Python). `scan` (a Future of Scan) checks the whole file
-    meanwhile. None when the file needs the careful path (another encoding, NUL bytes, CR-only
+    it is, from the file (no copy in Python), while a thread checks the whole file for quotes
+    and NUL bytes (scan_file). None when the file needs the careful path (another encoding, NUL bytes, CR-only
     lines, quoted line breaks, anything polars refuses).
-    `coded`: the (lower-case) names of columns to read dictionary-encoded (Categorical), those
-    with few distinct values in a large file."""
+    `coded`: the (lower-case) names of columns to read dictionary-encoded, with their Categorical
+    types: those with few distinct values in a large file."""
     fast = _fast_header(head, fil, coded)
     if fast is None:
         return None
     sep, overrides = fast
+    scan = SCANNING.submit(scan_file, path)
     try:
         df = pl.read_csv(path, separator=sep, infer_schema=False, raise_if_empty=False,
                          schema_overrides=overrides or None)
@@ -529,14 +553,12 @@ def read_table(path: Path, base: str, mapping: dict[str, str],
             head = f.read(HEAD_BYTES)
         if path.suffix.lower() == ".xlsx":
             df = read_xlsx(path, fil, head)        # refuses a non-Excel file from its head, before hashing it
-            with path.open("rb") as f:
-                digest = hashlib.file_digest(f, "sha256").hexdigest()
+            digest = hash_file(path)
         else:
             check_text_head(head, size, fil)
-            with ThreadPoolExecutor(1) as pool:    # hashed and checked for quotes and NUL bytes while polars parses
-                scan = pool.submit(scan_file, path)
-                df = read_csv_utf8(path, head, fil, scan, {mapping.get(c, c).strip().lower() for c in coded})
-                digest = scan.result().sha256
+            df = read_csv_utf8(path, head, fil, {mapping.get(c, c).strip().lower(): coded_dtype(base, c) for c in coded})
+            if df is not None:
+                digest = HASHING.submit(hash_file, path)
             if df is None:                         # not plain UTF-8, or unusual: the careful text path
                 data = path.read_bytes()
                 digest = hashlib.sha256(data).hexdigest()     # of the bytes read here
