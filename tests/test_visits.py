@@ -243,3 +243,15 @@ def test_visit_order_with_ties_broken_by_line(rows, rnd):
     from lovkorning.visits import sort_order
     got = df[sort_order(df, "t", "rad", before=("g",))]
     assert got.rows() == df.sort("g", "t", "rad").rows()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(-86_400 * 10**6, 40 * 86_400 * 10**6)), min_size=1, max_size=40))
+def test_latest_earlier_time_per_group_as_a_window_gives_it(rows):
+    from lovkorning.visits import latest_before
+    rows = sorted(rows, key=lambda r: r[0])       # a group's rows together, times in any order
+    df = pl.DataFrame({"g": [g for g, _ in rows],
+                       "t": [EPOCH + timedelta(microseconds=us) for _, us in rows]})
+    window = df.select(pl.when(pl.col("g") == pl.col("g").shift(1)).then(
+        pl.col("t").cum_max().shift(1).over("g"))).to_series()
+    assert latest_before(df, "g", "t").equals(window)

@@ -66,9 +66,16 @@ def insats_lists(col: pl.Series) -> pl.Series:
     return pl.select(pl.lit(lists).fill_null(pl.lit([], dtype=pl.List(pl.Categorical)))).to_series().alias(col.name)
 
 
+# Visit columns that stay dictionary-encoded after pairing: shown and compared, never joined on or
+# worked on as text (a cast of 1.5 million rows each costs more than it gives).
+STAY_CODED = ("personal_id", "metod_in", "metod_ut", "_fil")
+
+
 def plain(df: pl.DataFrame) -> pl.DataFrame:
-    """Back to the contract's types: text ids, insatser as a list of text."""
-    cols = [pl.col(c).cast(pl.String) for c, t in df.schema.items() if isinstance(t, pl.Categorical) and c != "insatser"]
+    """Back to the contract's types: text ids (those settlement joins on), insatser as a list of
+    text. STAY_CODED columns keep their dictionary; they read as text wherever they are shown."""
+    cols = [pl.col(c).cast(pl.String) for c, t in df.schema.items()
+            if isinstance(t, pl.Categorical) and c != "insatser" and c not in STAY_CODED]
     if "insatser" in df.columns and df.schema["insatser"] == pl.List(pl.Categorical):
         cols.append(pl.col("insatser").cast(pl.List(pl.String)))
     elif "insatser" in df.columns and not isinstance(df.schema["insatser"], pl.List):
@@ -339,6 +346,24 @@ def cut_same_staff(v: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def latest_before(df: pl.DataFrame, group: str, time: str) -> pl.Series:
+    """Per row, the latest `time` among the earlier rows of its group (null on a group's first
+    row); the rows of a group are contiguous. One running maximum over the whole column, with
+    the group's number in the high bits so that each group starts afresh (a window per group
+    costs several times more); the window when the numbers do not fit in 63 bits."""
+    new = (pl.col(group) != pl.col(group).shift(1)).fill_null(True)
+    us = pl.col(time).dt.epoch("us")
+    lo, hi, groups, nulls = df.select(us.min().alias("lo"), us.max().alias("hi"), new.sum().alias("n"),
+                                      pl.col(time).null_count().alias("nulls")).row(0)
+    width = int(hi - lo).bit_length() if lo is not None else 0
+    if lo is None or nulls or width + int(groups).bit_length() > 62:
+        return df.select(pl.when(~new).then(pl.col(time).cum_max().shift(1).over(group))).to_series()
+    number = new.cast(pl.Int64).cum_sum() * (1 << width)
+    running = (number + (us - lo)).cum_max().shift(1)
+    latest = (running - number + lo).cast(pl.Datetime("us")).dt.replace_time_zone(df.schema[time].time_zone)
+    return df.select(pl.when(~new).then(latest)).to_series()
+
+
 def cut_double_staffing(v: pl.DataFrame, dubbel: pl.DataFrame) -> pl.DataFrame:
     """Two staff at one brukare at the same time count twice only where the order has
     dubbelbemanning; otherwise a later visit counts only from where the earlier ones ended.
@@ -347,8 +372,7 @@ def cut_double_staffing(v: pl.DataFrame, dubbel: pl.DataFrame) -> pl.DataFrame:
     grp = code("utforare_id") * (1 << 32) + code("brukare_id")
     g = v.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_pos"), grp.alias("_g"), "besok_id", *keys,
                  "datum", "eff_in", "eff_ut", "giltig").filter(pl.col("giltig"))
-    prev = pl.when(pl.col("_g") == pl.col("_g").shift(1)).then(pl.col("eff_ut").cum_max().shift(1).over("_g"))
-    g = g.with_columns(prev.alias("_prev_ut"))
+    g = g.with_columns(latest_before(g, "_g", "eff_ut").alias("_prev_ut"))
     over = g.filter(pl.col("_prev_ut").is_not_null() & (pl.col("_prev_ut") > pl.col("eff_in")))
     if dubbel.height and over.height:
         allowed = over.join(dubbel.with_columns([pl.col(k).cast(v.schema[k]) for k in keys]), on=keys).filter(
