@@ -30,14 +30,3 @@ def by_code(per_value: pl.Series, col: pl.Series, if_null: object = None) -> pl.
     a missing value (null) gets `if_null`."""
     rows = per_value.gather(col.to_physical())
     return (rows.fill_null(if_null) if if_null is not None and col.null_count() else rows).alias(per_value.name)
-
-
-def spread(values: pl.Series, per_value: pl.Series, col: pl.Series) -> pl.Series:
-    """Each row of `col` gets `per_value[i]` where `values[i]` is its value (`values`: distinct
-    values of `col`, Categorical). Rows whose value is missing (null) get null."""
-    codes = values.to_physical()
-    size = int(codes.max() or 0) + 1 if codes.len() else 1
-    lut = pl.DataFrame({"_code": pl.arange(0, size, dtype=codes.dtype, eager=True)}).join(
-        pl.DataFrame({"_code": codes, "v": per_value}).filter(pl.col("_code").is_not_null()),
-        on="_code", how="left", maintain_order="left")["v"]
-    return lut.gather(col.to_physical()).alias(per_value.name)

@@ -2,8 +2,7 @@
 
 Sweden changes clocks on the hour (02:00 ↔ 03:00 local, 01:00 UTC), so the offset from UTC is
 the same for every second of an hour. Both conversions below look the time zone up once per
-distinct hour (a month has about 750) and apply the offset by arithmetic, instead of once per
-row. Hours where the offset is not constant (historic local mean time, should such a date
+hour (a month has about 750) and apply the offset by arithmetic, instead of once per row. Hours where the offset is not constant (historic local mean time, should such a date
 appear) are converted row by row, so the result is always exactly what polars' own conversion
 gives.
 """
@@ -14,9 +13,6 @@ import polars as pl
 
 TZ = "Europe/Stockholm"
 HOUR_US = 3_600_000_000
-DAY_US = 86_400_000_000
-
-
 SPAN_HOURS = 200_000         # about 23 years: look hours up by position in a table of the whole span
 
 
@@ -30,11 +26,11 @@ def _per_hour(hour: pl.Series, offsets) -> tuple[pl.Series, pl.Series]:
     lo, hi = hour.min(), hour.max()
     if lo is None:
         return pl.repeat(None, hour.len(), dtype=pl.Int64, eager=True), pl.Series(dtype=pl.UInt32)
-    hours = pl.int_range(lo, hi + 1, dtype=pl.Int64, eager=True) if hi - lo < SPAN_HOURS else hour.unique().drop_nulls()
+    table = hi - lo < SPAN_HOURS
+    hours = pl.int_range(lo, hi + 1, dtype=pl.Int64, eager=True) if table else hour.unique().drop_nulls()
     first, last = offsets(hours)
-    if hi - lo < SPAN_HOURS:
-        at = (hour - lo).cast(pl.UInt32)
-        per_row = first.gather(at)
+    if table:
+        per_row = first.gather((hour - lo).cast(pl.UInt32))
     else:
         per_row = hour.replace_strict(hours, first, default=None, return_dtype=pl.Int64)
     odd = hours.filter(first.ne_missing(last))

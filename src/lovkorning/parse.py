@@ -13,10 +13,8 @@ import polars as pl
 
 from . import avvikelser as av
 from . import ids
-from .codes import dictionary
-from .localtime import local_to_utc
-
-TZ = "Europe/Stockholm"
+from .codes import by_code, dictionary
+from .localtime import TZ, local_to_utc
 
 
 @dataclass(frozen=True)
@@ -176,22 +174,19 @@ def _by_value(c: Col, col: pl.Series, ref: date, mapping: dict[str, str] | None)
         *[bad.fill_null(False).alias(f"_bad_{c.name}_{i}") for i, (bad, _, _) in enumerate(checks)],
         *([pl.col(c.name).is_null().alias(f"_miss_{c.name}")] if c.required else []),
     )
-    typed = f"_t_{c.name}"
-    codes = col.to_physical()
-    if col.null_count():
-        codes = codes.fill_null(values.len())          # the null row
+    typed, n = f"_t_{c.name}", values.len()
     series = []
     for name in out.columns:
         per_value = out[name]
         if name == typed and per_value.dtype == pl.String:
-            if per_value.head(values.len()).eq_missing(values).all():
+            if per_value.head(n).eq_missing(values).all():
                 series.append(col.alias(name))         # nothing to tidy: the column itself
                 continue
             per_value = per_value.cast(col.dtype)
         elif name != typed and not per_value.any():
             series.append(pl.repeat(False, col.len(), eager=True).alias(name))    # the common case: no row is flagged
             continue
-        series.append(per_value.gather(codes).alias(name))
+        series.append(by_code(per_value.head(n), col, if_null=per_value[n]))
     return series, [(kod, msg) for _, kod, msg in checks]
 
 

@@ -289,8 +289,8 @@ def _fast_header(head: bytes, fil: str, coded: dict[str, pl.DataType] | None) ->
 def read_csv_utf8(path: Path, head: bytes, fil: str, coded: dict[str, pl.DataType] | None = None) -> pl.DataFrame | None:
     """The fast path for the common case, a UTF-8 file (with or without BOM) that polars reads as
     it is, from the file (no copy in Python), while a thread checks the whole file for quotes
-    and NUL bytes (scan_file). None when the file needs the careful path (another encoding, NUL bytes, CR-only
-    lines, quoted line breaks, anything polars refuses).
+    and NUL bytes (scan_file). None when the file needs the careful path (another encoding, NUL
+    bytes, CR-only lines, quoted line breaks, anything polars refuses).
     `coded`: the (lower-case) names of columns to read dictionary-encoded, with their Categorical
     types: those with few distinct values in a large file."""
     fast = _fast_header(head, fil, coded)

@@ -11,8 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from .config import parse_clock
-
-TZ = "Europe/Stockholm"
+from .localtime import TZ
 DAY = 86_400
 Intervals = list[tuple[int, int]]
 

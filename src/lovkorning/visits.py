@@ -17,7 +17,7 @@ import polars as pl
 from . import avvikelser as av
 from .config import VisitsCfg
 from .period import Period
-from .codes import by_code, dictionary, spread
+from .codes import by_code, dictionary
 from .localtime import TZ, local_dates
 from .timewin import daily, overlap_seconds
 
@@ -59,10 +59,10 @@ def insats_list(col: str = "insatser") -> pl.Expr:
 
 
 def insats_lists(col: pl.Series) -> pl.Series:
-    """The insatser text `a|b` (Categorical) as a list of Categorical, split once per distinct
-    text and spread back by code (a month has a few dozen combinations and millions of visits)."""
-    values = col.unique().drop_nulls()
-    lists = spread(values, values.cast(pl.String).str.split("|").cast(pl.List(pl.Categorical)), col)
+    """The insatser text `a|b` (Categorical) as a list of Categorical, split once per dictionary
+    value and given to the rows by code (a month has a few dozen combinations and millions of
+    visits); no insatser (null) is the empty list."""
+    lists = by_code(dictionary(col).str.split("|").cast(pl.List(pl.Categorical)), col)
     return pl.select(pl.lit(lists).fill_null(pl.lit([], dtype=pl.List(pl.Categorical)))).to_series().alias(col.name)
 
 
@@ -87,9 +87,9 @@ def code(col: str) -> pl.Expr:
     return pl.col(col).to_physical().cast(pl.UInt64)
 
 
-def pair_key() -> pl.Expr:
-    """One integer per (staff member, brukare): exact, from the two dictionary codes."""
-    return code("personal_id") * (1 << 32) + code("brukare_id")
+def code_pair(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """One integer per pair of dictionary codes (each below 2**32): exact."""
+    return a * (1 << 32) + b
 
 
 def lexical_rank(col: pl.Series) -> pl.Series:
@@ -168,7 +168,7 @@ def order_events(ev: pl.DataFrame) -> pl.DataFrame:
     ).filter(~pl.col("_avb")).drop("_avb")
     keys = time_keys(narrow, "tidpunkt", "_in", before=("_p", "_b"))
     return narrow.sort(keys, maintain_order=True).select(
-        "_i", (pl.col("_p") * (1 << 32) + pl.col("_b")).alias("_k"), "tidpunkt", "_in")
+        "_i", code_pair(pl.col("_p"), pl.col("_b")).alias("_k"), "tidpunkt", "_in")
 
 
 def first_ids(ids: pl.Series, rows: pl.Series) -> pl.Series:
@@ -369,7 +369,7 @@ def cut_double_staffing(v: pl.DataFrame, dubbel: pl.DataFrame) -> pl.DataFrame:
     dubbelbemanning; otherwise a later visit counts only from where the earlier ones ended.
     (Visits are numbered per utförare and brukare in check-in order, so no sort is needed.)"""
     keys = ["utforare_id", "brukare_id"]
-    grp = code("utforare_id") * (1 << 32) + code("brukare_id")
+    grp = code_pair(code("utforare_id"), code("brukare_id"))
     g = v.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_pos"), grp.alias("_g"), "besok_id", *keys,
                  "datum", "eff_in", "eff_ut", "giltig").filter(pl.col("giltig"))
     g = g.with_columns(latest_before(g, "_g", "eff_ut").alias("_prev_ut"))
