@@ -28,10 +28,11 @@ def test_pain001_run_validates_and_reconciles(tmp_path):
     assert man["payment"]["format"] == "pain.001" and man["reconciliation"]["ok"]
 
     month(ram_a="660", ram_b="240").write(tmp_path, config_extra="payment_format: pain.001\n")
-    r = cli("run", "2023-09", "--config", str(cfg), "--datum", "2023-10-20", "--rattelse")
+    r = cli("run", "2023-09", "--config", str(cfg), "--datum", "2023-10-21", "--rattelse")    # a Saturday
     assert r.returncode == 0, r.stderr
     data = (out / "betalning/lov-2023-09-rattelse-1.xml").read_bytes()
     assert parse_pain001_totals(data) == (1, HOUR)           # U01's extra hour
+    assert b"<ReqdExctnDt>2023-10-23</ReqdExctnDt>" in data   # the Monday after, never a weekend day
     man = json.loads((out / "manifest.json").read_text())
     assert man["reconciliation"]["remaining_credits_ore"] == {"12345674": HOUR}   # U02's credit, reported
     ledger = __import__("sqlite3").connect(tmp_path / "state/ledger.sqlite")

@@ -12,6 +12,7 @@ from lovkorning.period import Period
 from lovkorning.schedule import (
     PaymentRule,
     as_payment_rule,
+    execution_date,
     is_bank_day,
     lb_payment_date_field,
     next_bank_day,
@@ -161,6 +162,15 @@ def test_lb_payment_date_field_across_a_weekend_and_holidays():
     # a file on Saturday counts from Monday: a Monday payment is too late
     assert lb_payment_date_field(date(2023, 10, 16), date(2023, 10, 14)) == "GENAST"
     assert lb_payment_date_field(date(2023, 10, 17), date(2023, 10, 14)) == "231017"
+
+
+def test_pain001_execution_date_is_the_payment_date_or_the_first_bank_day_of_a_late_file():
+    assert execution_date(date(2023, 10, 13), date(2023, 10, 9)) == date(2023, 10, 13)
+    assert execution_date(date(2023, 10, 13), date(2023, 10, 20)) == date(2023, 10, 20)   # a Friday correction
+    # a correction on Saturday 21 October is executed on Monday, not on the Saturday
+    assert execution_date(date(2023, 10, 13), date(2023, 10, 21)) == date(2023, 10, 23)
+    # made on Julafton 2024: the next bank day is 27 December
+    assert execution_date(date(2024, 12, 13), date(2024, 12, 24)) == date(2024, 12, 27)
 
 
 def test_next_bank_day():

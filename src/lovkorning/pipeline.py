@@ -26,7 +26,7 @@ from .indata import Indata, read_month
 from .period import Period
 from .readers import Source
 from .result import Avrakning, Kommun, RunInfo
-from .schedule import payment_date, run_day
+from .schedule import execution_date, payment_date, run_day
 from .settle import add_supplements, adjustments, brukare_zon, time_table, totals
 from .visits import Visits, double_staffing, pair_visits
 from .writers.files import avvikelser_csv, manifest, private_file, sha256
@@ -133,7 +133,8 @@ def render_payments(cfg: LoadedConfig, avr: Avrakning, payments: list[Payment]) 
     names = dict(avr.utforare.select("bankgiro", "namn").drop_nulls().iter_rows())
     data = render_pain001(avr.kommun.namn, avr.kommun.bankgiro, send, msg_id=f"LOV-{avr.period.label}-{avr.run.run_id}",
                           created=datetime.combine(avr.run.filedatum, datetime.min.time()),
-                          execution_date=max(avr.run.betalningsdag, avr.run.filedatum), creditor_names=names)
+                          execution_date=execution_date(avr.run.betalningsdag, avr.run.filedatum),
+                          creditor_names=names)
     return data, remaining
 
 

@@ -141,3 +141,10 @@ def lb_payment_date_field(payment: date, file_date: date) -> str:
     if payment >= next_bank_day(received):
         return payment.strftime("%y%m%d")
     return "GENAST"
+
+
+def execution_date(payment: date, file_date: date) -> date:
+    """The requested execution date of an ISO 20022 file (pain.001 has no GENAST): the payment
+    date, or, for a file made after it (a late run, a correction), the first bank day on or
+    after the file date, never a weekend or holiday."""
+    return max(payment, roll(file_date, "following"))
