@@ -92,3 +92,31 @@ def test_every_file_the_command_line_creates_is_the_owners_only(tmp_path):
     for p in [*(tmp_path / "out").rglob("*"), *(tmp_path / "state").rglob("*")]:
         if not p.is_symlink():
             assert stat.S_IMODE(p.stat().st_mode) & 0o077 == 0, (p, oct(p.stat().st_mode))
+
+
+def test_a_personnummer_typed_into_another_column_is_not_quoted_back(tmp_path):
+    """A bad value is quoted in its finding ('… är ingen giltig tidpunkt'); when the value is a
+    personnummer typed into the wrong column, the terminal and avvikelser.csv hide it."""
+    from monthbuilder import BRUKARE_A, BRUKARE_B, Month
+    m = Month().utforare("U01", "Omsorg Öst AB")
+    m.order("B1", BRUKARE_A, "U01", "RAM-tid", "600")
+    m.visit(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", 3600, "RAM-tid")
+    m.event(BRUKARE_A, "U01", "P1", BRUKARE_B, "in")                         # tidpunkt holds a personnummer
+    m.order("B2", BRUKARE_A, "U01", "RAM-tid", BRUKARE_B.replace("-", ""))   # minuter holds one, 12 digits
+    cfg = m.write(tmp_path)
+    for args in (("validate", "2023-09"), ("run", "2023-09", "--datum", "2023-10-09")):
+        r = cli(*args, "--config", str(cfg))
+        assert r.returncode == 0, r.stderr
+        assert "dold: ser ut som ett personnummer" in r.stdout + r.stderr or args[0] == "run"
+        assert not PNR.search(r.stdout + r.stderr), args
+    avv = pl.read_csv(tmp_path / "out/2023-09/avvikelser.csv", separator=";", infer_schema=False)
+    quoted = avv.filter(pl.col("kod").is_in(["ogiltig-tidpunkt", "ogiltigt-tal"]))
+    assert quoted.height == 2 and quoted["meddelande"].str.contains("dold: ser ut som ett personnummer").all()
+    assert not quoted["meddelande"].str.contains(r"\d{6}[-+]?\d{4}").any()
+
+
+def test_a_stopping_error_hides_a_personnummer_too():
+    from lovkorning.errors import Fel, Plats
+    f = Fel("Utförare '19400811-0100' förekommer flera gånger.", Plats("utforare.csv", 3, "utforare_id"))
+    assert "19400811" not in str(f) and "dold: ser ut som ett personnummer" in f.meddelande
+    assert str(Fel("Beloppet 200012310123 …")).startswith("Beloppet (dold")

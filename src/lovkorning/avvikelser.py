@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from .errors import HIDDEN, PNR_LIKE
+
 
 @dataclass(frozen=True)
 class Kod:
@@ -89,7 +91,8 @@ def from_rows(kod: str, rows: pl.DataFrame, meddelande: pl.Expr | str,
 
     `rows` carries `_fil` and `_rad` (its source) and, where it has them, utforare_id and
     brukare_id. The message is a Swedish text or an expression over `rows`; it must never
-    contain a personnummer (the brukare goes in its own column).
+    contain a personnummer (the brukare goes in its own column): anything shaped like one, say a
+    personnummer typed into another column and quoted back, is hidden.
     """
     k = KODER[kod]
     msg = pl.lit(meddelande) if isinstance(meddelande, str) else meddelande
@@ -105,7 +108,7 @@ def from_rows(kod: str, rows: pl.DataFrame, meddelande: pl.Expr | str,
         col("_fil", pl.String).alias("fil"),
         col("_rad", pl.Int64).alias("rad"),
         pl.lit(kolumn, dtype=pl.String).alias("kolumn"),
-        msg.cast(pl.String).alias("meddelande"),
+        msg.cast(pl.String).str.replace_all(PNR_LIKE.pattern, HIDDEN, literal=False).alias("meddelande"),
     )
 
 

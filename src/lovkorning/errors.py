@@ -3,7 +3,19 @@ renders them and exits with the contract's code. Messages never contain a person
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+# Anything shaped like a personnummer or samordningsnummer (10 or 12 digits, with or without - or
+# +): a message quotes what a cell held, and a cell may hold a personnummer typed in the wrong
+# column. Org numbers have the same shape (a sole trader's is a personnummer) and are hidden too.
+PNR_LIKE = re.compile(r"\d{6}(?:\d{2})?[-+]?\d{4}")
+HIDDEN = "(dold: ser ut som ett personnummer)"
+
+
+def hide_personnummer(text: str) -> str:
+    return PNR_LIKE.sub(HIDDEN, text)
+
 
 EXIT_OK = 0
 EXIT_INPUT = 1      # input or config errors stop the run; nothing is paid
@@ -31,9 +43,12 @@ class Fel:
     meddelande: str
     plats: Plats = field(default_factory=Plats)
 
+    def __post_init__(self) -> None:
+        self.meddelande = hide_personnummer(self.meddelande)
+
     def __str__(self) -> str:
         where = str(self.plats)
-        return f"{where}: {self.meddelande}" if where else self.meddelande
+        return hide_personnummer(f"{where}: {self.meddelande}" if where else self.meddelande)
 
 
 class LovError(Exception):

@@ -34,7 +34,7 @@ from pathlib import Path
 import polars as pl
 
 from .codes import coded_dtype
-from .errors import Fel, InputError, LovError, Plats
+from .errors import HIDDEN, PNR_LIKE, Fel, InputError, LovError, Plats
 
 EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
 SEPARATORS = (";", "\t", ",")
@@ -45,7 +45,6 @@ MAX_LISTED = 20                 # problems of one kind listed per file
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"     # .xls, and password-protected .xlsx
-PNR_LIKE = re.compile(r"\d{6}[-+]?\d{4}")
 END_OF_LINE = re.compile(r"[\r\n]")
 LINE_BREAK = re.compile(r"\r\n|\r|\n")             # as the csv module counts lines
 POLARS_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException)   # a panic is a BaseException
@@ -81,7 +80,7 @@ def locate(directory: Path, base: str, explicit: Path | None) -> Path | None:
 def _safe(name: str) -> str:
     """A column name fit for a message: a headerless file has data (maybe a personnummer) in row 1."""
     name = name.strip().lstrip("\ufeff")
-    return "(dold: ser ut som ett personnummer)" if PNR_LIKE.search(name) else name
+    return HIDDEN if PNR_LIKE.search(name) else name
 
 
 def _where(buf: bytes | str, pos: int) -> tuple[int, str | None]:
