@@ -183,7 +183,7 @@ def _by_value(c: Col, col: pl.Series, ref: date, mapping: dict[str, str] | None)
                 series.append(col.alias(name))         # nothing to tidy: the column itself
                 continue
             per_value = per_value.cast(col.dtype)
-        elif name != typed and not per_value.any():
+        elif name != typed and not (per_value.head(n).any() or (per_value[n] and col.null_count())):
             series.append(pl.repeat(False, col.len(), eager=True).alias(name))    # the common case: no row is flagged
             continue
         series.append(by_code(per_value.head(n), col, if_null=per_value[n]))

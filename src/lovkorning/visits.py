@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from . import avvikelser as av
@@ -92,10 +93,10 @@ def code_pair(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     return a * (1 << 32) + b
 
 
-def lexical_rank(col: pl.Series) -> pl.Series:
-    """Each value's place in text order, as an integer per row (sorting by it sorts by the text):
-    ranked once over the column's dictionary and given to the rows by code."""
-    return by_code(dictionary(col).rank("dense").cast(pl.UInt32), col)
+def lexical_rank(col: pl.Series, rows: pl.Series) -> pl.Series:
+    """For the rows `rows` of `col`: each value's place in text order, as an integer (sorting by
+    it sorts by the text), ranked once over the column's dictionary and given to the rows by code."""
+    return by_code(dictionary(col).rank("dense").cast(pl.UInt32), col.gather(rows))
 
 
 def gather(df: pl.DataFrame, rows: pl.Series, cols: list[str]) -> pl.DataFrame:
@@ -131,11 +132,33 @@ def time_keys(df: pl.DataFrame, time: str, *then: str, before: tuple[str, ...] =
     return [key]
 
 
+def arg_sort_int(key: pl.Series, width: int = 63) -> pl.Series:
+    """Row order by a non-negative integer key without nulls, equal keys in row order. The key and
+    the row number are packed into one integer and sorted by value, which is several times faster
+    than an arg sort (1.5 million rows: 0.015 s against 0.065 s); a key too wide for that is split
+    in a low and a high part and sorted twice, low part first (each pass keeps the order of the
+    one before: the row or position bits make every packed value unique); a stable arg sort when
+    even that does not fit. (`width`: the bits a packed value may use; smaller only in tests.)"""
+    n = key.len()
+    k = key.cast(pl.Int64).to_numpy()
+    row_bits, key_bits = max(n - 1, 1).bit_length(), int(k.max()).bit_length() if n else 0
+    mask, rows = (1 << row_bits) - 1, np.arange(n, dtype=np.int64)
+    if key_bits + row_bits <= width:
+        order = np.sort((k << row_bits) | rows) & mask
+    elif key_bits - (width - row_bits) + row_bits <= width:
+        low = width - row_bits
+        first = np.sort(((k & ((1 << low) - 1)) << row_bits) | rows) & mask
+        order = first[np.sort(((k[first] >> low) << row_bits) | rows) & mask]
+    else:
+        return key.to_frame().select(pl.arg_sort_by(key.name, maintain_order=True)).to_series()
+    return pl.Series(key.name, order, dtype=pl.UInt32 if n < 2**32 else pl.UInt64)
+
+
 def arg_sort_ties(key: pl.Series, then: pl.Series) -> pl.Series:
-    """Row order by `key`, rows with equal keys in `then` order: an unstable sort of one integer,
-    then only the runs of equal keys (few: two visits at one brukare in the same second) put in
-    order by `then`, in place."""
-    idx = key.arg_sort()
+    """Row order by `key` (a non-negative integer), rows with equal keys in `then` order: a sort
+    of one integer, then only the runs of equal keys (few: two visits at one brukare in the same
+    second) put in order by `then`, in place."""
+    idx = arg_sort_int(key)
     k = key.gather(idx)
     tie = ((k == k.shift(1)) | (k == k.shift(-1))).fill_null(False)
     if not tie.any():
@@ -145,12 +168,14 @@ def arg_sort_ties(key: pl.Series, then: pl.Series) -> pl.Series:
     return idx.scatter(pos, runs["i"])
 
 
-def sort_order(df: pl.DataFrame, time: str, then: str, before: tuple[str, ...] = ()) -> pl.Series:
-    """Row numbers of `df` in the order (*before, time, then); `then` is unique (a line number)."""
-    keys = time_keys(df, time, before=before)
+def sort_order(df: pl.DataFrame, time: str, last: str, before: tuple[str, ...] = (),
+               then: tuple[str, ...] = ()) -> pl.Series:
+    """Row numbers of `df` in the order (*before, time, *then, last); `last` is unique (a line or
+    row number)."""
+    keys = time_keys(df, time, *then, before=before)
     if len(keys) == 1:
-        return arg_sort_ties(df.select(keys[0]).to_series(), df.get_column(then))
-    return df.select(pl.arg_sort_by(*keys, pl.col(then))).to_series()
+        return arg_sort_ties(df.select(keys[0]).to_series(), df.get_column(last))
+    return df.select(pl.arg_sort_by(*keys, pl.col(last))).to_series()
 
 
 # ---------------------------------------------------------------- pairing
@@ -166,9 +191,9 @@ def order_events(ev: pl.DataFrame) -> pl.DataFrame:
         code("brukare_id").alias("_b"), pl.col("tidpunkt"),
         (pl.col("typ") == "in").alias("_in"), (pl.col("typ") == "avbojt").alias("_avb"),
     ).filter(~pl.col("_avb")).drop("_avb")
-    keys = time_keys(narrow, "tidpunkt", "_in", before=("_p", "_b"))
-    return narrow.sort(keys, maintain_order=True).select(
-        "_i", code_pair(pl.col("_p"), pl.col("_b")).alias("_k"), "tidpunkt", "_in")
+    idx = sort_order(narrow, "tidpunkt", "_i", before=("_p", "_b"), then=("_in",))
+    return narrow.select(pl.col("_i").gather(pl.lit(idx)), code_pair(pl.col("_p"), pl.col("_b")).gather(pl.lit(idx)).alias("_k"),
+                         pl.col("tidpunkt").gather(pl.lit(idx)), pl.col("_in").gather(pl.lit(idx)))
 
 
 def first_ids(ids: pl.Series, rows: pl.Series) -> pl.Series:
@@ -188,7 +213,7 @@ def first_ids(ids: pl.Series, rows: pl.Series) -> pl.Series:
 def drop_duplicates(ev: pl.DataFrame, order: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A repeated handelse_id, or the same staff, brukare, time and type again: keep the first (in
     file order) and report the rest."""
-    rows = order["_i"].sort()
+    rows = ev.select((pl.col("typ") != "avbojt").arg_true()).to_series()     # `order`'s rows, in file order
     first = first_ids(ev.get_column("handelse_id"), rows)
     if first.all():
         order = order.with_columns(pl.lit(True).alias("_first"))
@@ -242,8 +267,13 @@ def lone_findings(ev: pl.DataFrame, marked: pl.DataFrame, period: Period) -> pl.
 
 
 def build_visits(ev: pl.DataFrame, marked: pl.DataFrame) -> pl.DataFrame:
-    """One row per visit, numbered in the order utförare, brukare, check-in (as text, then time)."""
+    """One row per visit, numbered in the order utförare, brukare, check-in (as text, then time).
+    The visits are put in that order on a narrow frame first, so each column is gathered once."""
     starts = marked.filter(pl.col("_start")).select("_i", "_i_ut", "datum")
+    at = starts["_i"]
+    by = pl.DataFrame([lexical_rank(ev["utforare_id"], at).alias("u"), lexical_rank(ev["brukare_id"], at).alias("b"),
+                       ev["tidpunkt"].gather(at), ev["_rad"].gather(at)])
+    starts = starts.select(pl.all().gather(pl.lit(sort_order(by, "tidpunkt", "_rad", before=("u", "b")))))
     a = gather(ev, starts["_i"], ["utforare_id", "brukare_id", "personal_id", "roll", "tidpunkt", "_fil", "_rad",
                                   "metod", "korrigerad"])
     b = gather(ev, starts["_i_ut"], ["roll", "tidpunkt", "_rad", "metod", "korrigerad", "insatser"])
@@ -255,11 +285,7 @@ def build_visits(ev: pl.DataFrame, marked: pl.DataFrame) -> pl.DataFrame:
         a["metod"].alias("metod_in"), b["metod"].alias("metod_ut"),
         (a["korrigerad"] | b["korrigerad"]).alias("korrigerad"), b["insatser"],
     ]).with_columns((pl.col("ut_tid") - pl.col("in_tid")).dt.total_seconds().cast(pl.Int64).alias("sekunder"))
-    by = pl.DataFrame([lexical_rank(v["utforare_id"]).alias("u"), lexical_rank(v["brukare_id"]).alias("b"),
-                       v["in_tid"], v["in_rad"]])
-    idx = sort_order(by, "in_tid", "in_rad", before=("u", "b"))
-    return v.select(pl.all().gather(pl.lit(idx))).with_row_index("besok_id", offset=1).with_columns(
-        pl.col("besok_id").cast(pl.Int64))
+    return v.with_row_index("besok_id", offset=1).with_columns(pl.col("besok_id").cast(pl.Int64))
 
 
 def tag_ok(require: str) -> pl.Expr:
