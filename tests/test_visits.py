@@ -230,18 +230,6 @@ def test_the_packed_time_key_sorts_as_group_then_time_then_flag_then_row(rows):
     assert packed.rows() == df.sort("grupp", "t", "flag", maintain_order=True).rows()
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(st.integers(0, 7), st.integers(0, 2**40), st.integers(2**56, 2**63 - 1)), max_size=300),
-       st.sampled_from([63, 24, 12]))
-def test_the_packed_integer_sort_is_a_stable_sort(keys, width):
-    """One pass when key and row number fit in the width, two (low part, then high) when not, a
-    plain stable sort when even that does not fit (narrow widths reach every branch)."""
-    from lovkorning.visits import arg_sort_int
-    key = pl.Series("k", keys, dtype=pl.Int64)
-    stable = key.to_frame().select(pl.arg_sort_by("k", maintain_order=True)).to_series()
-    assert arg_sort_int(key, width).to_list() == stable.to_list()
-
-
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 3), st.one_of(st.integers(0, 5), st.integers(-86_400, 40 * 86_400)),
                           st.sampled_from([0, 1, 10**6 // 2])), min_size=1, max_size=40, unique_by=lambda r: id(r)),
