@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lovkorning.beviljad import beviljad_lines, order_findings, segments
+from lovkorning.beviljad import beviljad_lines, merge_segments, order_findings, segments
 from lovkorning.period import Period
 
 SEP = Period(2023, 9)   # 30 days
@@ -74,6 +74,24 @@ def test_rate_change_mid_month_splits_the_line():
     assert got.select("seg", "dagar", "beviljad_sek").rows() == [(0, 15, 18_000), (1, 15, 18_000)]
 
 
+def test_parts_of_a_split_line_add_up_to_the_month_rounded_once():
+    # 101 min a week: the month is 101 × 60 × 30 / 7 = 25 971,43 → 25 971 s; each half is 12 985,71 s.
+    # Rounding each half would give 2 × 12 986 = 25 972; the halves get their floors (12 985) and the
+    # one second left over goes to the larger remainder, the earlier part on a tie.
+    got = lines([order(101_000, "vecka")], cuts={date(2023, 9, 16)})
+    assert got.select("seg", "beviljad_sek", "beviljad_lov_sek").rows() == [(0, 12_986, 12_986), (1, 12_985, 12_985)]
+
+
+def test_a_rule_regroups_the_lines_at_its_own_rate_changes():
+    # the month is cut on the 10th and 16th (two rates); a rule whose rate changes only on the 16th
+    # gets the same lines as if the 10th had never been cut
+    pause = dict(brukare_id="194001011230", fran=date(2023, 9, 5), till=date(2023, 9, 12), orsak="sjukhus", utforare_id=None)
+    cols = ["bestallning_id", "seg", "a", "b", "dagar", "uppehall_dagar", "beviljad_sek", "uppehall_sek", "beviljad_lov_sek"]
+    fine = lines([order(101_000, "vecka"), order(745_800, bid="B2")], [pause], cuts={date(2023, 9, 10), date(2023, 9, 16)})
+    own = lines([order(101_000, "vecka"), order(745_800, bid="B2")], [pause], cuts={date(2023, 9, 16)})
+    assert merge_segments(fine, segments(SEP, {date(2023, 9, 16)})).select(cols).rows() == own.select(cols).rows()
+
+
 def test_not_verkstalld_and_outside_the_month_are_findings():
     o = pl.DataFrame([order(bid="B1"), order(bid="B2", verkstalld=date(2099, 1, 1)) | {"verkstalld_fran": None},
                       order(bid="B3", fran=date(2023, 6, 1), till=date(2023, 8, 31))], schema=ORDER_SCHEMA)
@@ -89,7 +107,10 @@ def test_segments_cover_the_month():
 
 @given(st.integers(0, 100_000_000), st.sampled_from(["dag", "vecka", "manad"]),
        st.sets(st.dates(date(2023, 9, 2), date(2023, 9, 30)), max_size=4))
-def test_splitting_at_rate_changes_loses_at_most_rounding(milli, per, cuts):
-    whole = lines([order(milli, per)])["beviljad_sek"].sum()
-    parts = lines([order(milli, per)], cuts=cuts)["beviljad_sek"]
-    assert abs(parts.sum() - whole) <= len(parts)   # each part rounded to whole seconds
+def test_splitting_at_rate_changes_keeps_the_month_whole(milli, per, cuts):
+    pause = dict(brukare_id="194001011230", fran=date(2023, 9, 5), till=date(2023, 9, 9), orsak="sjukhus", utforare_id=None)
+    cols = ["beviljad_sek", "uppehall_sek", "beviljad_lov_sek"]
+    whole = lines([order(milli, per)], [pause]).select(cols).row(0)
+    parts = lines([order(milli, per)], [pause], cuts=cuts).select(cols)
+    assert parts.sum().row(0) == whole      # rounded once for the month, then shared out
+    assert parts["beviljad_lov_sek"].min() >= 0 and parts["uppehall_sek"].min() >= 0

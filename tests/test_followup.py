@@ -15,8 +15,10 @@ A, B, C = "194001011230", "193506124563", "192812247894"
 
 
 def tid(rows):
+    """Rows (month, utförare, brukare, insats, beviljad, utförd, visits[, of which first under this insats])."""
     return pl.DataFrame([dict(month=m, utforare_id=u, brukare_id=b, insats=i, beviljad_lov_sek=bev, utford_sek=utf,
-                              antal_besok=n) for m, u, b, i, bev, utf, n in rows], schema=TID)
+                              antal_besok=n, besok_forsta=first[0] if first else n)
+                         for m, u, b, i, bev, utf, n, *first in rows], schema=TID)
 
 
 def utf(rows=()):
@@ -98,6 +100,16 @@ def test_view_has_a_row_per_month_and_a_total():
     total = v.filter(pl.col("month") == "Totalt").row(0, named=True)
     assert (total["beviljad_sek"], total["utford_sek"]) == (6 * 36_000, 36_000 * 5 + 18_000)
     assert view(fig, "brukare", MONTHS).height == 8 and view(fig, "insats", MONTHS).height == 4
+
+
+def test_a_visit_with_two_insatser_counts_once_per_utforare_and_once_under_each_insats():
+    # September: 10 visits at brukare A, each registered as RAM-tid|Dusch (counted under RAM-tid first)
+    rows = [("2023-09", "U01", A, "RAM-tid", 36_000, 18_000, 10, 10), ("2023-09", "U01", A, "Dusch", 0, 18_000, 10, 0)]
+    fig = Figures(tid(rows), utf())
+    per_utforare = view(fig, "utforare", ["2023-09"]).filter(pl.col("month") == "2023-09")
+    assert per_utforare["antal_besok"].to_list() == [10]
+    per_insats = view(fig, "insats", ["2023-09"]).filter(pl.col("month") == "2023-09").sort("insats")
+    assert per_insats["antal_besok"].to_list() == [10, 10]
 
 
 @pytest.mark.parametrize("hits,need,expected", [

@@ -131,3 +131,28 @@ def test_rate_change_mid_month_pays_each_part_at_its_rate(tmp_path):
     cfg_text.write_text(cfg_text.read_text().replace("2023-10-01: 468.00", "2023-09-16: 468.00"))
     avr = settle_month(load(cfg_text), SEP, date(2023, 10, 9)).avr
     assert lines(avr) == [("194001011230", "RAM-tid", 18_000, 226_000, 0), ("194001011230", "RAM-tid", 18_000, 234_000, 0)]
+
+
+def test_timunderlag_counts_a_visit_with_two_insatser_once_in_the_totals(tmp_path):
+    """Two 1 h visits registered Avlösning|Ledsagning: each insats row has both visits and half the
+    time (2 × 1 800 s = 1 h, 0,50 h per visit); the Totalt rows have 2 visits of 1,00 h, not 4 of 0,50."""
+    import openpyxl
+    from lovkorning.writers.sammanstallning import write_sammanstallning
+    from lovkorning.writers.workbook import write_utforare_workbook
+
+    m = base().order("B1", BRUKARE_A, "U01", "Avlösning", "120").order("B2", BRUKARE_A, "U01", "Ledsagning", "120")
+    for day in (4, 5):
+        m.visit(BRUKARE_A, "U01", "P1", f"2023-09-{day:02d} 10:00:00", 3600, "Avlösning|Ledsagning")
+    avr = settle(tmp_path / "in", m)
+    assert avr.totals["U01"] == 2 * HOUR                   # 3 600 s × 452 kr on each insats: 45 200 + 45 200
+    write_utforare_workbook(avr, "U01", tmp_path / "U01.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "U01.xlsx")
+    rows = list(wb["Timunderlag"].iter_rows(values_only=True))
+    assert rows[1:] == [("Avlösning", 2.0, None, 2.0, 1.0, 1.0, 2, 0.5, 452.0),
+                        ("Ledsagning", 2.0, None, 2.0, 1.0, 1.0, 2, 0.5, 452.0),
+                        ("Totalt", 4.0, None, 4.0, 2.0, 2.0, 2, 1.0, 904.0)]
+    per_brukare = list(wb["Per brukare"].iter_rows(values_only=True))
+    assert [r[7] for r in per_brukare[1:]] == [2, 2, 2] and per_brukare[-1][8] == 1.0
+    write_sammanstallning(avr, tmp_path / "s.xlsx")
+    summary = list(openpyxl.load_workbook(tmp_path / "s.xlsx")["Sammanställning"].iter_rows(values_only=True))
+    assert [r[7] for r in summary if r[0] in ("U01", "U02", "Totalt")] == [2, 0, 2]

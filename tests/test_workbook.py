@@ -33,10 +33,11 @@ def utforare(uid: str, namn: str, regi: str = "privat", bankgiro: str | None = "
             "bankgiro": bankgiro, "flaggor": []}
 
 
-def tid(uid, pnr, insats, beviljad=0, uppehall=0, utford=0, besok=0) -> dict:
+def tid(uid, pnr, insats, beviljad=0, uppehall=0, utford=0, besok=0, forsta=None) -> dict:
+    """`forsta`: the visits whose first insats this is (default: all, visits of one insats each)."""
     return {"utforare_id": uid, "brukare_id": pnr, "insats": insats, "beviljad_sek": beviljad,
             "uppehall_sek": uppehall, "beviljad_lov_sek": beviljad - uppehall,
-            "utford_sek": utford, "antal_besok": besok}
+            "utford_sek": utford, "antal_besok": besok, "besok_forsta": besok if forsta is None else forsta}
 
 
 def line(uid, pnr, insats, regel="Ramtid", sek=0, antal=0, sats=RATE, belopp=None, tillagg=0,
@@ -137,6 +138,24 @@ def test_timunderlag_reproduces_seed_001(tmp_path):
     assert rows[3] == ("Totalt", 12.43, None, 12.43, 8.28, 12.43, 33, 0.25, 5593.5)
     assert len(rows) == 4
     assert hours_value(29_268 + 540) == 8.28
+
+
+def test_timunderlag_totals_count_a_visit_with_two_insatser_once(tmp_path):
+    """Two 1 h visits registered Avlösning|Ledsagning: 1 800 s on each insats per visit. Per insats
+    2 visits of 0,50 h; in total 2 visits (not 4) of 1,00 h, in Timunderlag, Per brukare and the
+    sammanställning alike."""
+    avr = build([utforare("U1", "Omsorg Öst AB")],
+                [tid("U1", PNR_A, "Avlösning", beviljad=7_200, utford=3_600, besok=2, forsta=2),
+                 tid("U1", PNR_A, "Ledsagning", beviljad=7_200, utford=3_600, besok=2, forsta=0)],
+                [line("U1", PNR_A, "Avlösning", sek=3_600), line("U1", PNR_A, "Ledsagning", sek=3_600)])
+    write_utforare_workbook(avr, "U1", tmp_path / "U1.xlsx")
+    rows = sheet_rows(tmp_path / "U1.xlsx", "Timunderlag")
+    assert [r[6:8] for r in rows[1:]] == [(2, 0.5), (2, 0.5), (2, 1.0)]
+    assert rows[-1] == ("Totalt", 4.0, None, 4.0, 2.0, 2.0, 2, 1.0, 900.0)    # 2 × 3 600 s × 450 kr
+    assert sheet_rows(tmp_path / "U1.xlsx", "Per brukare")[-1][7:9] == (2, 1.0)
+    write_sammanstallning(avr, tmp_path / "s.xlsx")
+    summary = sheet_rows(tmp_path / "s.xlsx", "Sammanställning")
+    assert row_labelled(summary, "U1")[7] == 2 and row_labelled(summary, "Totalt")[7] == 2
 
 
 def test_timunderlag_rows_for_money_only_insats_and_sort_order(tmp_path):

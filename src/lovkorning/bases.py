@@ -6,13 +6,24 @@ from __future__ import annotations
 import polars as pl
 
 from .config import RuleCfg
-from .beviljad import divisor, uppehall_days
+from .beviljad import divisor, merge_segments, segments, uppehall_days
 from .engine import LINE_COLUMNS, Context, basis, matches, with_segment, with_zon
 from .errors import ConfigError
 from .money import expr_div_round
 from .timewin import daily, intersect, overlap_seconds
 
 HOUR = 3600
+
+
+def rule_segments(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
+    """The month cut only where the rule's own rate changes: a change in another rule's rate
+    never splits this rule's lines (contract §2 Rounding: a settlement line is one order)."""
+    return segments(ctx.period, ctx.cfg.rates[rule.rate].changes(ctx.period.start, ctx.period.end))
+
+
+def rule_order_lines(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
+    """The matching order lines, one per order × segment of the rule's rate."""
+    return merge_segments(ctx.order_lines.filter(matches(rule)), rule_segments(rule, ctx))
 
 
 def _time_lines(df: pl.DataFrame, paid: str) -> pl.DataFrame:
@@ -25,7 +36,7 @@ def _time_lines(df: pl.DataFrame, paid: str) -> pl.DataFrame:
 def beviljad(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     """Beviljad tid LOV of matching orders, from verkstalld_fran; one line per order × segment.
     With `uppehall_percent`, a share of the uppehåll days is paid too, on lines of their own."""
-    o = ctx.order_lines.filter(matches(rule))
+    o = rule_order_lines(rule, ctx)
     lines = _time_lines(o.select("utforare_id", "brukare_id", "zon", "insats", "bestallning_id",
                                  pl.col("a").alias("fran"), pl.col("b").alias("till"), "beviljad_lov_sek"),
                         "beviljad_lov_sek")
@@ -35,12 +46,16 @@ def beviljad(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
 
 
 def _paid_pause(rule: RuleCfg, o: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Solna: day 1, 2, … of an uppehåll with an orsak in the table is paid at that share."""
+    """Solna: day 1, 2, … of an uppehåll with an orsak in the table is paid at that share. A day is
+    paid at most once per order: where several uppehåll rows of the order (for all utförare or for
+    its own) cover the same day, the row that began first gives the day's orsak and number (on the
+    same start, the first in the file); each row counts its days from its own `fran`."""
     table = [(orsak, i + 1, int(pct * 100)) for orsak, shares in rule.uppehall_percent.items() for i, pct in enumerate(shares)]
     shares = pl.DataFrame(table, schema={"orsak": pl.String, "dag_nr": pl.Int64, "bp": pl.Int64}, orient="row")
-    days = uppehall_days(ctx.uppehall, ctx.period).join(shares, on=["orsak", "dag_nr"])
+    days = uppehall_days(ctx.uppehall, ctx.period).with_row_index("_u")     # in order of start
     hits = o.join(days.rename({"utforare_id": "u_utf"}), on="brukare_id").filter(
         pl.col("dag").is_between("a", "b") & (pl.col("u_utf").is_null() | (pl.col("u_utf") == pl.col("utforare_id"))))
+    hits = hits.sort("_u").unique(["bestallning_id", "dag"], keep="first").join(shares, on=["orsak", "dag_nr"])
     g = hits.group_by("bestallning_id", "seg").agg(
         pl.col("bp").sum(), pl.col("dag").min().alias("fran"), pl.col("dag").max().alias("till"),
         pl.col("utforare_id", "brukare_id", "zon", "insats", "minuter_milli", "per").first())
@@ -51,7 +66,9 @@ def _paid_pause(rule: RuleCfg, o: pl.DataFrame, ctx: Context) -> pl.DataFrame:
 
 def visit_time(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     """Counted seconds of valid visits whose insats (and staff role) the rule names. With `tid`,
-    only the part of each visit inside that daily window (and inside visits.window) counts."""
+    only the part of each visit inside that daily window (and inside visits.window) counts.
+    Each visit carries the zon of its own day (engine.with_zon), so a line never spans a move;
+    not with cap order, whose lines take the zon of their order line."""
     v = ctx.visits.besok_insats.filter(pl.col("giltig") & matches(rule))
     if rule.roller:
         v = v.filter(pl.col("roll").is_in(rule.roller))
@@ -62,7 +79,8 @@ def visit_time(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
         share = secs // pl.col("n_insatser")
         v = v.with_columns((share + pl.when(pl.col("insats_nr") == 0).then(secs - share * pl.col("n_insatser"))
                             .otherwise(0)).cast(pl.Int64).alias("sek")).filter(pl.col("sek") > 0)
-    return with_segment(v, ctx.segs)
+    v = with_segment(v, rule_segments(rule, ctx))
+    return v if rule.cap == "order" else with_zon(v, ctx)
 
 
 def overtid_seconds(ctx: Context) -> pl.DataFrame:
@@ -81,9 +99,9 @@ def allocate(df: pl.DataFrame, group: list[str], order: list[str], amount: str, 
 
 
 def _utford_none(rule: RuleCfg, ctx: Context, v: pl.DataFrame) -> pl.DataFrame:
-    g = v.group_by("utforare_id", "brukare_id", "insats", "seg", *_roll(rule, ctx)).agg(
+    g = v.group_by("utforare_id", "brukare_id", "zon", "insats", "seg", *_roll(rule, ctx)).agg(
         pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"), pl.col("sek").sum())
-    g = with_zon(g, ctx).with_columns(pl.lit(None, dtype=pl.String).alias("bestallning_id"))
+    g = g.with_columns(pl.lit(None, dtype=pl.String).alias("bestallning_id"))
     return _time_lines(g, "sek")
 
 
@@ -91,19 +109,57 @@ def _roll(rule: RuleCfg, ctx: Context) -> list[str]:
     return ["roll"] if "roll" in ctx.cfg.rates[rule.rate].by else []
 
 
-def match_orders(v: pl.DataFrame, ctx: Context, rule: RuleCfg) -> pl.DataFrame:
-    """Each visit × insats to the order line valid that day (the lowest bestallning_id if several)."""
+def valid_orders(v: pl.DataFrame, ctx: Context, rule: RuleCfg) -> pl.DataFrame:
+    """Each visit × insats with every order of its utförare, brukare and insats valid that day
+    (from verkstalld_fran): adds bestallning_id, o_fran, o_till."""
     o = ctx.orders.filter(matches(rule) & pl.col("verkstalld_fran").is_not_null()).select(
         "bestallning_id", "utforare_id", "brukare_id", "insats",
         pl.max_horizontal("giltig_fran", "verkstalld_fran").alias("o_fran"), pl.col("giltig_till").alias("o_till"))
-    j = v.join(o, on=["utforare_id", "brukare_id", "insats"]).filter(
+    return v.join(o, on=["utforare_id", "brukare_id", "insats"]).filter(
         (pl.col("datum") >= pl.col("o_fran")) & (pl.col("o_till").is_null() | (pl.col("datum") <= pl.col("o_till"))))
-    return j.sort("bestallning_id").unique(["besok_id", "insats"], keep="first", maintain_order=True)
+
+
+def match_orders(v: pl.DataFrame, ctx: Context, rule: RuleCfg) -> pl.DataFrame:
+    """Each visit × insats to the order line valid that day (the lowest bestallning_id if several)."""
+    return valid_orders(v, ctx, rule).sort("bestallning_id").unique(
+        ["besok_id", "insats"], keep="first", maintain_order=True)
+
+
+def charge_orders(v: pl.DataFrame, ctx: Context, rule: RuleCfg, lov: pl.DataFrame) -> pl.DataFrame:
+    """For cap order: each visit's seconds charged to the orders valid on its day, so that orders
+    for one insats valid together share their beviljad tid. The orders of an utförare × brukare ×
+    insats take turns — the one whose giltig_till comes first (open-ended last), then the lowest
+    bestallning_id; each takes the earliest uncharged visit seconds of its valid days (by datum,
+    besok_id) up to its beviljad tid LOV for the month (`lov`: bestallning_id, lov), a visit
+    spilling into the next order where one is used up. Seconds above every order valid on the
+    visit's day stay on the last of them (unpaid unless overtid raises its cap).
+    Returns besok_id, insats, seg, bestallning_id, sek; one pass per turn, columnar."""
+    pairs = valid_orders(v, ctx, rule)
+    turn = pairs.select("bestallning_id", "utforare_id", "brukare_id", "insats", "o_till").unique().sort(
+        "o_till", "bestallning_id", nulls_last=True).with_columns(
+        pl.int_range(pl.len()).over("utforare_id", "brukare_id", "insats").alias("_k"))
+    pairs = pairs.join(turn.select("bestallning_id", "_k"), on="bestallning_id").join(
+        lov.select("bestallning_id", pl.col("lov").alias("_cap")), on="bestallning_id", how="left").with_columns(
+        pl.col("_cap").fill_null(0))
+    keys = ["besok_id", "insats"]
+    rest = v.select(*keys, pl.col("sek").alias("_rest"))
+    out = []
+    for k in range(int(pairs["_k"].max()) + 1 if pairs.height else 0):
+        c = pairs.filter(pl.col("_k") == k).join(rest.filter(pl.col("_rest") > 0), on=keys)
+        c = allocate(c, ["bestallning_id"], ["datum", "besok_id"], "_rest", "_cap").filter(pl.col("paid") > 0)
+        out.append(c.select(*keys, "seg", "bestallning_id", pl.col("paid").alias("sek")))
+        rest = rest.join(c.select(*keys, "paid"), on=keys, how="left").select(
+            *keys, (pl.col("_rest") - pl.col("paid").fill_null(0)).alias("_rest"))
+    last = pairs.sort("_k").unique(keys, keep="last").join(rest.filter(pl.col("_rest") > 0), on=keys)
+    out.append(last.select(*keys, "seg", "bestallning_id", pl.col("_rest").alias("sek")))
+    return pl.concat(out)
 
 
 def _utford_order(rule: RuleCfg, ctx: Context, v: pl.DataFrame) -> pl.DataFrame:
-    used = match_orders(v, ctx, rule).group_by("bestallning_id", "seg").agg(pl.col("sek").sum().alias("utford"))
-    lines = ctx.order_lines.filter(matches(rule)).join(used, on=["bestallning_id", "seg"], how="left").with_columns(
+    lines = rule_order_lines(rule, ctx)
+    lov = lines.group_by("bestallning_id").agg(pl.col("beviljad_lov_sek").sum().alias("lov"))
+    used = charge_orders(v, ctx, rule, lov).group_by("bestallning_id", "seg").agg(pl.col("sek").sum().alias("utford"))
+    lines = lines.join(used, on=["bestallning_id", "seg"], how="left").with_columns(
         pl.col("utford").fill_null(0))
     per_order = lines.group_by("bestallning_id", "utforare_id", "brukare_id").agg(
         pl.col("utford").sum().alias("u"), pl.col("beviljad_lov_sek").sum().alias("lov"))
@@ -121,22 +177,24 @@ def _utford_order(rule: RuleCfg, ctx: Context, v: pl.DataFrame) -> pl.DataFrame:
 
 def _utford_brukare(rule: RuleCfg, ctx: Context, v: pl.DataFrame) -> pl.DataFrame:
     v = v.join(match_orders(v, ctx, rule).select("besok_id", "insats"), on=["besok_id", "insats"], how="semi")
-    g = v.group_by("utforare_id", "brukare_id", "insats", "seg", *_roll(rule, ctx)).agg(
+    g = v.group_by("utforare_id", "brukare_id", "zon", "insats", "seg", *_roll(rule, ctx)).agg(
         pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"), pl.col("sek").sum())
     lov = ctx.order_lines.filter(matches(rule)).group_by("utforare_id", "brukare_id").agg(
         pl.col("beviljad_lov_sek").sum().alias("lov"))
     caps = lov.join(overtid_seconds(ctx), on=["utforare_id", "brukare_id"], how="full", coalesce=True).select(
         "utforare_id", "brukare_id", (pl.col("lov").fill_null(0) + pl.col("overtid_sek").fill_null(0)).alias("cap"))
     g = g.join(caps, on=["utforare_id", "brukare_id"], how="left").with_columns(pl.col("cap").fill_null(0))
-    paid = allocate(g, ["utforare_id", "brukare_id"], ["seg", "insats", *_roll(rule, ctx)], "sek", "cap")
-    paid = with_zon(paid.filter(pl.col("paid") > 0), ctx).with_columns(pl.lit(None, dtype=pl.String).alias("bestallning_id"))
+    # in time order: a brukare who moves has a line per zon inside a segment, the earlier paid first
+    paid = allocate(g, ["utforare_id", "brukare_id"], ["seg", "fran", "insats", *_roll(rule, ctx)], "sek", "cap")
+    paid = paid.filter(pl.col("paid") > 0).with_columns(pl.lit(None, dtype=pl.String).alias("bestallning_id"))
     return _time_lines(paid, "paid")
 
 
 @basis("utford")
 def utford(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     """Utförd tid of valid visits; capped at beviljad per order or per brukare unless cap none,
-    and at a share of other insatser's utförd tid with `max_andel`."""
+    and at a share of other insatser's utförd tid with `max_andel`. With cap order, orders for
+    one insats valid on the same day share their beviljad tid (charge_orders)."""
     v = visit_time(rule, ctx)
     lines = {"none": _utford_none, "order": _utford_order, "brukare": _utford_brukare}[rule.cap](rule, ctx, v)
     return _max_share(rule, ctx, lines) if rule.max_andel else lines

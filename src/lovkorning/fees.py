@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .bases import HOUR, match_orders
+from .bases import HOUR, match_orders, rule_order_lines, rule_segments
 from .config import RuleCfg
 from .engine import Context, basis, with_segment, with_zon
 from .timewin import daily, starts_inside
@@ -28,12 +28,16 @@ def _avbojt_bp(rule: RuleCfg) -> pl.Expr:
     return pl.col("insats").replace_strict(table, default=default, return_dtype=pl.Int64)
 
 
-def _declined(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
-    """Declined visits × insats that the rule names, with their share; empty without avbojt_percent."""
-    d = ctx.visits.avbojt.select("utforare_id", "brukare_id", "roll", "datum", pl.col("tidpunkt").alias("in_tid"),
-                                 pl.col("insatser").alias("insats"), pl.col("_rad")).explode("insats")
-    d = d.filter(pl.col("insats").is_not_null() & pl.lit(rule.avbojt_percent is not None))
-    return _narrow(rule, d).with_columns(_avbojt_bp(rule).alias("bp")).filter(pl.col("bp") > 0)
+def _declined(rule: RuleCfg, ctx: Context, once: bool = False) -> pl.DataFrame:
+    """Declined visits × insats that the rule names, with their share; empty without avbojt_percent.
+    With `once`, one row per declined visit: the first insats the rule names (for a fee per visit)."""
+    d = ctx.visits.avbojt.with_row_index("_avb").select(
+        "_avb", "utforare_id", "brukare_id", "roll", "datum", pl.col("tidpunkt").alias("in_tid"),
+        pl.col("insatser").alias("insats"), pl.col("_rad")).explode("insats")
+    d = _narrow(rule, d.filter(pl.col("insats").is_not_null() & pl.lit(rule.avbojt_percent is not None)))
+    if once:
+        d = d.unique("_avb", keep="first", maintain_order=True)
+    return d.drop("_avb").with_columns(_avbojt_bp(rule).alias("bp")).filter(pl.col("bp") > 0)
 
 
 def _narrow(rule: RuleCfg, v: pl.DataFrame) -> pl.DataFrame:
@@ -56,15 +60,17 @@ def besok(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     """A fee per valid visit, counted once under the first insats the rule names."""
     v = _narrow(rule, ctx.visits.besok_insats.filter(pl.col("giltig"))).sort("besok_id", "insats_nr").unique(
         "besok_id", keep="first")
-    keys = ["utforare_id", "brukare_id", "insats", "seg", *_roll_key(rule, ctx)]
-    done = with_segment(v, ctx.segs).group_by(keys).agg(
+    keys = ["utforare_id", "brukare_id", "zon", "insats", "seg", *_roll_key(rule, ctx)]
+    segs = rule_segments(rule, ctx)     # only the rule's own rate changes split its lines
+    done = with_segment(with_zon(v, ctx), segs).group_by(keys).agg(
         pl.len().alias("n"), pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"))
-    lines = [_fee_lines(with_zon(done, ctx).with_columns(NO_ORDER.alias("bestallning_id")), "n")]
-    d = _declined(rule, ctx)
+    lines = [_fee_lines(done.with_columns(NO_ORDER.alias("bestallning_id")), "n")]
+    # a declined visit once too, under (and at the share of) the first insats the rule names
+    d = _declined(rule, ctx, once=True)
     if d.height:
-        g = with_segment(d, ctx.segs).group_by([*keys, "bp"]).agg(
+        g = with_segment(with_zon(d, ctx), segs).group_by([*keys, "bp"]).agg(
             pl.len().alias("n"), pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"))
-        g = with_zon(g, ctx).with_columns(NO_ORDER.alias("bestallning_id"), _declined_label())
+        g = g.with_columns(NO_ORDER.alias("bestallning_id"), _declined_label())
         lines.append(_fee_lines(g, "n", pl.col("n") * pl.col("bp"), 10_000).drop("bp"))
     return pl.concat([x.select(lines[0].columns) for x in lines])
 
@@ -77,8 +83,8 @@ def _declined_label() -> pl.Expr:
 @basis("manad")
 def manad(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     """A monthly fee for each active matching order, in proportion to its active days (outside
-    uppehåll), out of the month's days."""
-    o = ctx.order_lines.filter(pl.col("insats").is_in(rule.insatser)).with_columns(
+    uppehåll), out of the month's days; one line per order × segment of the rule's own rate."""
+    o = rule_order_lines(rule, ctx).with_columns(
         (pl.col("dagar") - pl.col("uppehall_dagar")).alias("n")).filter(pl.col("n") > 0)
     o = o.select("utforare_id", "brukare_id", "zon", "insats", "bestallning_id", pl.col("a").alias("fran"),
                  pl.col("b").alias("till"), "n")
@@ -125,7 +131,7 @@ def schablon(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     rank = pl.int_range(pl.len()).over("bestallning_id", "_p")
     paid = regs.filter(pl.col("antal").is_null() | (rank < pl.col("antal")))
     paid = with_segment(paid.with_columns(pl.col("insats").replace_strict(minutes, return_dtype=pl.Int64).alias("_s")),
-                        ctx.segs)
+                        rule_segments(rule, ctx))
     g = paid.group_by("bestallning_id", "utforare_id", "brukare_id", "zon", "insats", "seg", "bp", "_s").agg(
         pl.len().alias("n"), pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"))
     g = g.with_columns(pl.when(pl.col("bp") < 10_000).then(_declined_label()).otherwise(pl.col("insats")).alias("insats"))

@@ -20,7 +20,7 @@ from .config import LoadedConfig
 from .period import Period
 
 TID = {"month": pl.String, "utforare_id": pl.String, "brukare_id": pl.String, "insats": pl.String,
-       "beviljad_lov_sek": pl.Int64, "utford_sek": pl.Int64, "antal_besok": pl.Int64}
+       "beviljad_lov_sek": pl.Int64, "utford_sek": pl.Int64, "antal_besok": pl.Int64, "besok_forsta": pl.Int64}
 UTF = {"month": pl.String, "utforare_id": pl.String, "namn": pl.String, "regi": pl.String, "besok": pl.Int64,
        "sek": pl.Int64, "sek_tagg_bada": pl.Int64, "sek_tagg_en": pl.Int64, "sek_manuell": pl.Int64,
        "avbojda": pl.Int64}
@@ -40,7 +40,7 @@ def figures(settled, cfg: LoadedConfig) -> Figures:
     _, unpaid, _, _ = insats_classes(cfg.cfg)
     tid = settled.avr.tid.filter(~pl.col("insats").is_in(sorted(unpaid))).select(
         pl.lit(month).alias("month"), "utforare_id", "brukare_id", "insats", "beviljad_lov_sek", "utford_sek",
-        "antal_besok")
+        "antal_besok", "besok_forsta")
     return Figures(tid.cast(TID), verification(settled, month))
 
 
@@ -89,13 +89,21 @@ def inputs_changed(cfg: LoadedConfig, period: Period, meta: dict) -> bool:
     return now != meta.get("inputs")
 
 
+def _tid(df: pl.DataFrame) -> pl.DataFrame:
+    """A stored time table as TID. One kept before besok_forsta was has each visit counted under
+    each of its insatser: the best it can give for a total is that count."""
+    if "besok_forsta" not in df.columns:
+        df = df.with_columns(pl.col("antal_besok").alias("besok_forsta"))
+    return df.select(list(TID)).cast(TID)
+
+
 def load_or_compute(cfg: LoadedConfig, period: Period, today: date) -> Figures:
     """A settled month from the state folder; a month never run, from its inputs."""
     d = folder(cfg, period.label)
     if (d / "tid.parquet").exists() and (d / "utforare.parquet").exists():
         meta = json.loads((d / "meta.json").read_text()) if (d / "meta.json").exists() else {}
         source = "historik-indata-andrade" if inputs_changed(cfg, period, meta) else "historik"
-        return Figures(pl.read_parquet(d / "tid.parquet").cast(TID),
+        return Figures(_tid(pl.read_parquet(d / "tid.parquet")),
                        pl.read_parquet(d / "utforare.parquet").cast(UTF), source)
     from .pipeline import settle_month
     return figures(settle_month(cfg, period, today), cfg)

@@ -42,7 +42,10 @@ class Settled:
 
 
 def context(cfg: LoadedConfig, period: Period, indata: Indata, visits: Visits) -> Context:
-    cuts = {p[0] for r in cfg.rates.rates.values() for s in r.table.values() for p in s.points}
+    # the month is cut where a rate some rule uses changes; each rule regroups the lines at its own
+    # rate's changes only (bases.rule_segments), so these cuts are the union of every rule's
+    cuts = set().union(*(cfg.rates[r.rate].changes(period.start, period.end)
+                         for r in cfg.cfg.rules if r.rate and r.basis != "none"))
     segs = segments(period, cuts)
     lines = beviljad_lines(indata.bestallningar, indata.uppehall, period, cuts)
     return Context(period, cfg, indata.utforare, indata.bestallningar, lines, visits, indata.uppehall,
@@ -157,12 +160,14 @@ def read_back(avr: Avrakning, out: Path) -> dict[str, int]:
 
 def expected_net(avr: Avrakning, sheets: dict[str, int], plan: PaymentPlan, fmt: str) -> int:
     """What the payment file must net to, from the workbooks as read back: every private
-    utförare's amount, or for a correction, its difference from what was paid before (in
-    pain.001 only the amounts owed: ISO files cannot carry credits)."""
+    utförare's amount, or for a correction, its difference from what was paid before, also for
+    one paid before that is no longer private or in the register (owed nothing now; in pain.001
+    only the amounts owed: ISO files cannot carry credits)."""
     private = avr.utforare.filter(pl.col("regi") == "privat")["utforare_id"].to_list()
     if plan.paid_before is None:
         return sum(sheets.get(u, 0) for u in private if sheets.get(u, 0) > 0)
-    diffs = [sheets.get(u, 0) - plan.paid_before.get(u, 0) for u in private]
+    owed = {u: sheets.get(u, 0) for u in private}     # one paid before but no longer private is owed nothing
+    diffs = [owed.get(u, 0) - plan.paid_before.get(u, 0) for u in sorted(set(private) | set(plan.paid_before))]
     return sum(d for d in diffs if d > 0 or fmt != "pain.001")
 
 

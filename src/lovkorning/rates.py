@@ -37,6 +37,10 @@ class Series:
         ends = [c - timedelta(days=1) for c in cuts[1:]] + [till]
         return [(a, b, self.at(a)) for a, b in zip(cuts, ends)]
 
+    def changes(self, fran: date, till: date) -> set[date]:
+        """Days in (fran, till] on which the value differs from the day before."""
+        return {d for d, _ in self.points if fran < d <= till and self.at(d) != self.at(d - timedelta(days=1))}
+
 
 @dataclass(frozen=True)
 class Rate:
@@ -56,6 +60,10 @@ class Rate:
                 rows.append((*key, a, b, ore))
         schema = {**{d: pl.String for d in self.by}, "r_fran": pl.Date, "r_till": pl.Date, "ore": pl.Int64}
         return pl.DataFrame(rows, schema=schema, orient="row")
+
+    def changes(self, fran: date, till: date) -> set[date]:
+        """Days in (fran, till] on which any key's value changes: where this rate's lines split."""
+        return set().union(*(s.changes(fran, till) for s in self.table.values()))
 
     def describe(self, period: Period) -> list[tuple[tuple[str, ...], date, date, int | None]]:
         return [(k, a, b, o) for k, s in sorted(self.table.items()) for a, b, o in s.segments(period.start, period.end)]

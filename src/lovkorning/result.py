@@ -18,6 +18,9 @@ TID_SCHEMA = {
     "beviljad_lov_sek": pl.Int64,
     "utford_sek": pl.Int64,
     "antal_besok": pl.Int64,
+    # the visits whose first insats is this row's: a visit with several insatser is in antal_besok of
+    # each of them but in besok_forsta of one, so a total row sums besok_forsta to count it once
+    "besok_forsta": pl.Int64,
 }
 
 RADER_SCHEMA = {

@@ -13,18 +13,20 @@ from .result import JUSTERINGAR_SCHEMA, TID_SCHEMA
 
 
 def brukare_zon(orders: pl.DataFrame) -> pl.DataFrame:
-    """The brukare's zon at an utförare: from the order line that started last."""
-    return orders.sort("giltig_fran", "bestallning_id", descending=[True, False]).unique(
-        ["utforare_id", "brukare_id"], keep="first").select("utforare_id", "brukare_id", "zon")
+    """The brukare's zon at an utförare over time: one row per order line with the days it is in
+    force (z_fran … z_till, open-ended when null). engine.with_zon picks the zon of a day from it."""
+    return orders.select("utforare_id", "brukare_id", pl.col("giltig_fran").alias("z_fran"),
+                         pl.col("giltig_till").alias("z_till"), "zon", "bestallning_id")
 
 
 def time_table(ctx: Context) -> pl.DataFrame:
     """Beviljad, uppehåll, LOV (from orders) and utförd, visits (from valid visits) per
-    utförare × brukare × insats."""
+    utförare × brukare × insats (TID_SCHEMA)."""
     keys = ["utforare_id", "brukare_id", "insats"]
     o = ctx.order_lines.group_by(keys).agg(pl.col("beviljad_sek", "uppehall_sek", "beviljad_lov_sek").sum())
     v = ctx.visits.besok_insats.lazy().filter(pl.col("giltig")).group_by(keys).agg(
-        pl.col("sek").sum().alias("utford_sek"), pl.col("besok_id").n_unique().cast(pl.Int64).alias("antal_besok")).collect()
+        pl.col("sek").sum().alias("utford_sek"), pl.col("besok_id").n_unique().cast(pl.Int64).alias("antal_besok"),
+        (pl.col("insats_nr") == 0).sum().cast(pl.Int64).alias("besok_forsta")).collect()
     t = o.join(v, on=keys, how="full", coalesce=True)
     return t.with_columns(pl.col(c).fill_null(0) for c in TID_SCHEMA if c not in keys).select(list(TID_SCHEMA)).cast(
         TID_SCHEMA).sort(keys)
@@ -49,12 +51,14 @@ def add_supplements(rader: pl.DataFrame, cfg: Config, utforare: pl.DataFrame) ->
 
 def time_sums(tid: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """Sums of time rows by `keys`: beviljad_sek (tid LOV), utford_sek (all), utford_mot_sek (on
-    insatser with beviljad tid: the numerator of andel utförd) and antal_besok. One definition of
-    andel utförd for the deduction below and for the follow-up's flags."""
+    insatser with beviljad tid: the numerator of andel utförd) and antal_besok (per insats when
+    `keys` has insats; otherwise each visit once, under its first insats: besok_forsta). One
+    definition of andel utförd for the deduction below and for the follow-up's flags."""
     granted = pl.col("beviljad_lov_sek") > 0
+    visits = pl.col("antal_besok" if "insats" in keys else "besok_forsta").sum().alias("antal_besok")
     return tid.group_by(keys).agg(
         pl.col("beviljad_lov_sek").sum().alias("beviljad_sek"), pl.col("utford_sek").sum(),
-        pl.col("utford_sek").filter(granted).sum().alias("utford_mot_sek"), pl.col("antal_besok").sum())
+        pl.col("utford_sek").filter(granted).sum().alias("utford_mot_sek"), visits)
 
 
 def andel_utford(tid: pl.DataFrame) -> dict[str, tuple[int, int]]:

@@ -52,7 +52,10 @@ def write_sammanstallning(avr: Avrakning, path: Path) -> int:
 
 def _per_utforare(avr: Avrakning) -> pl.DataFrame:
     """One row per utförare of the register, sorted by id, with its sums (0 where it has none)."""
-    tid = avr.tid.group_by("utforare_id").agg(pl.col("beviljad_lov_sek", "utford_sek", "antal_besok").sum())
+    # Antal besök per utförare: each visit once, under its first insats (besok_forsta), however
+    # many insatser it has (antal_besok counts a visit in the row of each of its insatser)
+    tid = avr.tid.group_by("utforare_id").agg(pl.col("beviljad_lov_sek", "utford_sek").sum(),
+                                              pl.col("besok_forsta").sum().alias("antal_besok"))
     lines = avr.rader.group_by("utforare_id").agg(
         (pl.col("belopp_ore") + pl.col("tillagg_ore").fill_null(0)).sum().alias("ersattning_ore"))
     just = avr.justeringar.group_by("utforare_id").agg(pl.col("belopp_ore").sum().alias("justering_ore"))

@@ -27,7 +27,9 @@ from .xlsx import (
 # --------------------------------------------------------------------------- one utförare
 
 FRAMES = ("tid", "rader", "justeringar", "avvikelser")
-TID_SUMS = ["beviljad_sek", "uppehall_sek", "beviljad_lov_sek", "utford_sek", "antal_besok"]
+# besok_forsta (result.TID_SCHEMA): the visits counted under their first insats only, so that a
+# total row counts a visit with several insatser once; rows per insats show antal_besok.
+TID_SUMS = ["beviljad_sek", "uppehall_sek", "beviljad_lov_sek", "utford_sek", "antal_besok", "besok_forsta"]
 
 TIME_COLS = [
     Col("Beviljad tid", "hours", 12), Col("Uppehåll", "hours", 10),
@@ -188,7 +190,9 @@ def _time_values() -> list[pl.Expr]:
 
 
 def _sums(df: pl.DataFrame) -> pl.DataFrame:
-    return df.select(pl.col(TID_SUMS + ["ersatt_sek", "belopp_ore"]).sum())
+    """The Totalt row: sums, with Antal besök the distinct visits (each once, not once per insats)."""
+    return df.select(pl.col(TID_SUMS + ["ersatt_sek", "belopp_ore"]).sum()).with_columns(
+        pl.col("besok_forsta").alias("antal_besok"))
 
 
 def _write_timunderlag(ws: Worksheet, fmts: Formats, part: Part) -> int:
