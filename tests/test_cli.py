@@ -84,6 +84,7 @@ def test_dry_run_writes_nothing(tmp_path):
 
 @pytest.mark.parametrize("args,code", [
     (("run", "2023-13"), 2),
+    (("run", "2023-09", "--datum", "2023-10-32"), 2),
     (("run",), 2),
     (("frobnicate",), 2),
     (("run", "2023-09", "--config", "/nonexistent/lovkorning.yaml"), 1),
@@ -174,3 +175,33 @@ def test_a_summary_that_cannot_be_shown_after_a_paid_run_says_the_run_is_done(tm
     assert (tmp_path / "out/2023-09/betalning/lov-2023-09.txt").exists()
     again = cli("run", "2023-09", "--config", str(cfg), "--datum", "2023-10-09")
     assert again.returncode == 0 and "oförändrad" in again.stdout.lower()
+
+
+def test_a_history_that_cannot_be_saved_after_a_paid_run_is_a_warning(tmp_path, monkeypatch):
+    """The payment is recorded before the history is saved: a failure there warns, exits 0 and
+    never says 'Inget betalades'; the next run with the same inputs saves it and pays nothing."""
+    from typer.testing import CliRunner
+
+    from lovkorning import cli as cli_module, history
+
+    def broken(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+    cfg = seed001_month().write(tmp_path)
+    monkeypatch.setattr(history, "save", broken)
+    r = CliRunner().invoke(cli_module.app, ["run", "2023-09", "--config", str(cfg), "--datum", "2023-10-09"])
+    text = r.stderr if hasattr(r, "stderr") and r.stderr else r.output
+    assert r.exit_code == 0, text
+    assert "VARNING: Historiken för 2023-09 kunde inte sparas" in text and "Inget betalades" not in text
+    assert (tmp_path / "out/2023-09/betalning/lov-2023-09.txt").exists()
+    assert not (tmp_path / "state/historik/2023-09/meta.json").exists()
+    monkeypatch.undo()
+    again = cli("run", "2023-09", "--config", str(cfg), "--datum", "2023-10-20")
+    assert again.returncode == 0 and "inga nya betalningar" in again.stdout and "VARNING" not in again.stderr
+    assert json.loads((tmp_path / "state/historik/2023-09/meta.json").read_text())["run_id"]
+
+
+def test_an_invalid_datum_is_wrong_usage_in_swedish(tmp_path):
+    cfg = seed001_month().write(tmp_path)
+    r = cli("run", "2023-09", "--config", str(cfg), "--datum", "2023-10-32")
+    assert r.returncode == 2 and "inget giltigt datum" in r.stderr and "Internt fel" not in r.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "state").exists()

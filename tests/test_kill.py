@@ -101,3 +101,40 @@ def test_killed_at_random_moments(tmp_path):
     r = cli("run", "2023-09", "--config", str(cfg), "--datum", "2023-10-09")
     assert r.returncode == 0, r.stderr
     assert consistent(out) == "SLUTLIG" and net_paid(tmp_path) == {"U01": 10 * HOUR, "U02": 5 * HOUR}
+
+
+def test_outputs_are_on_disk_before_the_ledger_says_done(tmp_path, monkeypatch):
+    """A power cut, not only a kill: every output file and folder is fsynced before the link is
+    switched, and the folder holding the link after the switch, all before the run is 'klar'."""
+    from datetime import date
+
+    from lovkorning import runner
+    from lovkorning.config import load
+    from lovkorning.ledger import Ledger
+    from lovkorning.period import Period
+
+    cfg = month().write(tmp_path)
+    out = tmp_path / "out/2023-09"
+    events = []
+    real_fsync, real_finish = os.fsync, Ledger.finish
+
+    def fsync(fd):
+        path = os.path.realpath(f"/proc/self/fd/{fd}")
+        events.append(("fsync", path, os.path.realpath(out) if out.is_symlink() else None))
+        real_fsync(fd)
+
+    def finish(self, rid, state="klar"):
+        events.append(("klar", None, None))
+        real_finish(self, rid, state)
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(Ledger, "finish", finish)
+    runner.execute(load(cfg), Period.parse("2023-09"), date(2023, 10, 9))
+    version = os.path.realpath(out)
+    done = events.index(("klar", None, None))
+    synced = [p for kind, p, _ in events[:done] if kind == "fsync"]
+    files = [os.path.join(version, f) for f in ("betalning/lov-2023-09.txt", "manifest.json", "avvikelser.csv",
+                                                 "avrakning/U01.xlsx", "sammanstallning.xlsx")]
+    assert all(f in synced for f in files), synced
+    assert version in synced and os.path.dirname(version) in synced
+    after_switch = [p for kind, p, linked in events[:done] if kind == "fsync" and linked == version]
+    assert os.path.realpath(tmp_path / "out") in after_switch

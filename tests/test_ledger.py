@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from filelock import FileLock
 from openpyxl import load_workbook
 
@@ -154,3 +155,71 @@ def test_a_second_run_waits_or_is_refused(tmp_path):
     finally:
         if lock.is_locked:
             lock.release()
+
+
+def month_without_u02_paid(tmp_path, change: str) -> Month:
+    """The month paid, then U02 turned egen regi ('egen') or taken out of the register ('removed')."""
+    cfg = month().write(tmp_path)
+    assert run(cfg).returncode == 0
+    m = Month().utforare("U01", "Omsorg Öst AB")
+    if change == "egen":
+        m.utforare("U02", "Väst AB", regi="egen")
+    m.utforare("U09", "Kommunens hemtjänst", regi="egen")
+    m.order("B1", BRUKARE_A, "U01", "RAM-tid", "600").order("B3", BRUKARE_B, "U09", "Matdistribution", "60")
+    if change == "egen":
+        m.order("B2", BRUKARE_B, "U02", "RAM-tid", "300")
+    m.write(tmp_path)
+    return cfg
+
+
+@pytest.mark.parametrize("change", ["egen", "removed"])
+def test_a_correction_claims_back_from_an_utforare_no_longer_paid(tmp_path, change):
+    cfg = month_without_u02_paid(tmp_path, change)
+    r = run(cfg, "--rattelse", day="2023-10-20")
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "out/2023-09"
+    lb = check_lb_file((out / "betalning/lov-2023-09-rattelse-1.txt").read_bytes())
+    assert [(p["kind"], p["amount_ore"], p["bankgiro"]) for p in lb["payments"]] == [("16", 5 * HOUR, "12345674")]
+    assert lb["total_ore"] == -5 * HOUR
+    net = {}
+    for u, ore, _ in paid(tmp_path):
+        net[u] = net.get(u, 0) + ore
+    assert net == {"U01": 10 * HOUR, "U02": 0}
+    assert "U02" in r.stdout
+    if change == "egen":
+        sheet = {row[0]: row[1] for row in load_workbook(out / "avrakning/U02.xlsx")["Rättelse"].iter_rows(values_only=True)}
+        assert (sheet["Tidigare utbetalt"], sheet["Ny avräkning"], sheet["Skillnad"]) == (2260.0, 0.0, -2260.0)
+
+
+def test_a_correction_without_a_bankgiro_for_the_credit_is_refused(tmp_path):
+    """A ledger written before payments kept their bankgiro cannot say where to send the credit."""
+    cfg = month_without_u02_paid(tmp_path, "removed")
+    db = sqlite3.connect(tmp_path / "state/ledger.sqlite")
+    db.execute("UPDATE payments SET bankgiro = NULL")
+    db.commit()
+    db.close()
+    before = digests(tmp_path / "out/2023-09")
+    r = run(cfg, "--rattelse", day="2023-10-20")
+    assert r.returncode == 1 and "U02" in r.stderr and "bankgiro" in r.stderr and "Traceback" not in r.stderr
+    assert digests(tmp_path / "out/2023-09") == before and len(paid(tmp_path)) == 2
+
+
+def test_a_dry_run_shows_what_a_real_run_would_do_with_a_paid_month(tmp_path):
+    """--dry-run reads the ledger (no lock, no write): a paid month is not shown as paid again."""
+    cfg = month().write(tmp_path)
+    assert run(cfg, "--dry-run", "--rattelse").returncode == 2          # not paid: as the real run
+    assert run(cfg).returncode == 0
+    state, out = digests(tmp_path / "state"), digests(tmp_path / "out")
+    r = run(cfg, "--dry-run", day="2023-10-20")
+    assert r.returncode == 0, r.stderr
+    assert "skulle inte betala något nytt" in r.stdout and "Att betala till" not in r.stdout
+    month(ram_a="660", ram_b="240").write(tmp_path)
+    r = run(cfg, "--dry-run", day="2023-10-20")
+    assert r.returncode == 3 and "--rattelse" in r.stderr                # the real run would refuse
+    r = run(cfg, "--dry-run", "--rattelse", day="2023-10-20")
+    assert r.returncode == 0, r.stderr
+    assert "En rättelse skulle ändra utbetalningen till 2 utförare, netto 0,00 kr" in r.stdout
+    rows = {ln.split()[0]: ln.split()[1:] for ln in r.stdout.splitlines() if ln.startswith(("U01 ", "U02 "))}
+    assert rows["U01"][-1] == "452,00" and rows["U02"][-1] == "-452,00", r.stdout
+    assert digests(tmp_path / "state") == state and digests(tmp_path / "out") == out
+    assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["historik", "ledger.sqlite", "lovkorning.lock"]

@@ -30,6 +30,14 @@ def _period(month: str) -> Period:
         raise typer.BadParameter(str(exc)) from None
 
 
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' är inget giltigt datum; ange ÅÅÅÅ-MM-DD, t.ex. 2023-10-09.",
+                                 param_hint="--datum") from None
+
+
 def _fail(exc: LovError) -> None:
     err = report.console(stderr=True)
     for f in exc.fel[:50]:
@@ -37,6 +45,12 @@ def _fail(exc: LovError) -> None:
     if len(exc.fel) > 50:
         err.print(f"… och {len(exc.fel) - 50} fel till.")
     raise typer.Exit(exc.exit_code)
+
+
+def _warn(outcome) -> None:
+    """What went wrong after the run was recorded: said on stderr, the exit code stays 0."""
+    for w in getattr(outcome, "warnings", None) or []:
+        print(f"VARNING: {w}", file=sys.stderr)
 
 
 @app.command()
@@ -49,11 +63,10 @@ def run(month: Optional[str] = typer.Argument(None, help="Månaden som avräknas
         vanta: float = typer.Option(0.0, "--vanta", min=0, help="Vänta så här många sekunder om en annan körning pågår."),
         datum: Optional[str] = typer.Option(None, "--datum", help="Körningens datum (ÅÅÅÅ-MM-DD), för test; annars idag.")) -> None:
     """Validera och avräkna månaden, skriv betalfil, avräkningar, sammanställning och manifest."""
-    from .pipeline import settle_month
-    from .runner import execute
+    from .runner import execute, preview
     from .schedule import run_day
 
-    today = date.fromisoformat(datum) if datum else date.today()
+    today = _date(datum) if datum else date.today()
     out = report.console()
     try:
         cfg = load(config_path(config, dict(os.environ)))
@@ -69,20 +82,18 @@ def run(month: Optional[str] = typer.Argument(None, help="Månaden som avräknas
             raise typer.BadParameter("ange månaden, ÅÅÅÅ-MM, eller --due")
         else:
             period = _period(month)
-        if dry_run:
-            from .runner import PRELIMINAR, with_status
-            settled, outcome = settle_month(cfg, period, today), None
-            if today < run_day(period, cfg.cfg.schedule.run_workday) and not (final or due):
-                settled = with_status(settled, PRELIMINAR)
+        if dry_run:      # reads the ledger, takes no lock: what a real run would do, or its refusal
+            outcome = preview(cfg, period, today, final=final or due, rattelse=rattelse)
         else:
             outcome = execute(cfg, period, today, final=final or due, rattelse=rattelse, wait=vanta)
-            settled = outcome.settled
+        settled = outcome.settled
     except LovError as exc:
         _fail(exc)
+    _warn(outcome)
     try:
         report.print_run(out, settled, outcome)
     except (Exception, pl.exceptions.PanicException) as exc:
-        if outcome is None or os.environ.get("LOVKORNING_DEBUG"):
+        if outcome.dry_run or os.environ.get("LOVKORNING_DEBUG"):
             raise
         # the run is done (and recorded): say so, not the generic "Inget betalades"
         print(f"Körningen är klar ({outcome.kind}); utdata: {outcome.out_dir or '–'}, betalfil: "

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS payments (   -- what went into a payment file: + to t
     month TEXT NOT NULL,
     utforare_id TEXT NOT NULL,
     ore INTEGER NOT NULL,
-    file TEXT NOT NULL
+    file TEXT NOT NULL,
+    bankgiro TEXT                    -- where it went (NULL in ledgers older than this column)
 );
 """
 
@@ -64,7 +65,28 @@ class Ledger:
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        self._add_bankgiro_column()
         path.chmod(0o600)
+
+    def _add_bankgiro_column(self) -> None:
+        """Ledgers written before payments kept their bankgiro get the column, empty."""
+        columns = [r[1] for r in self.db.execute("PRAGMA table_info(payments)")]
+        if "bankgiro" not in columns:
+            self.db.execute("ALTER TABLE payments ADD COLUMN bankgiro TEXT")
+
+    @classmethod
+    def read_only(cls, path: Path) -> "Ledger | None":
+        """The ledger to look at only (a dry run): no lock, no write; None when there is none yet.
+        With no write-ahead log beside it (no run under way, the last one closed) the file is the
+        whole ledger and is opened immutable, so SQLite creates no -wal/-shm files either."""
+        if not path.is_file():
+            return None
+        wal = path.with_name(path.name + "-wal")
+        mode = "mode=ro" if wal.is_file() and wal.stat().st_size else "immutable=1"
+        ledger = cls.__new__(cls)
+        ledger.path = path
+        ledger.db = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, isolation_level=None)
+        return ledger
 
     def close(self) -> None:
         self.db.close()
@@ -98,6 +120,17 @@ class Ledger:
             "WHERE p.month = ? AND r.state = 'klar' GROUP BY p.utforare_id", (month,)).fetchall()
         return {u: int(o) for u, o in rows}
 
+    def paid_bankgiro(self, month: str) -> dict[str, str]:
+        """The bankgiro each utförare was last paid to for the month (none if the ledger has none)."""
+        try:
+            rows = self.db.execute(
+                "SELECT p.utforare_id, p.bankgiro FROM payments p JOIN runs r ON r.id = p.run "
+                "WHERE p.month = ? AND r.state = 'klar' AND p.bankgiro IS NOT NULL AND p.bankgiro != '' "
+                "ORDER BY p.rowid", (month,)).fetchall()
+        except sqlite3.OperationalError:      # an old ledger opened read-only: no bankgiro column
+            return {}
+        return dict(rows)
+
     def settled_last(self, month: str) -> dict[str, int]:
         """What the latest completed paying run said each utförare is owed."""
         runs = self.paid_runs(month)
@@ -108,8 +141,9 @@ class Ledger:
 
     def begin(self, *, run_id: str, month: str, kind: str, fingerprint: str, config_sha256: str, inputs_json: str,
               file_date: date, payment_date: date, totals: dict[str, int], payments: dict[str, int],
-              payment_file: str, version: str) -> int:
-        """Record a run as under way, with what it settles and pays, in one transaction."""
+              payment_file: str, version: str, bankgiro: dict[str, str] | None = None) -> int:
+        """Record a run as under way, with what it settles and pays (and to which bankgiro), in
+        one transaction."""
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT INTO runs (run_id, month, kind, state, fingerprint, config_sha256, inputs_json, file_date, "
@@ -118,8 +152,8 @@ class Ledger:
                  payment_date.isoformat(), sum(totals.values()), version))
             rid = cur.lastrowid
             db.executemany("INSERT INTO settled VALUES (?, ?, ?, ?)", [(rid, month, u, o) for u, o in totals.items()])
-            db.executemany("INSERT INTO payments VALUES (?, ?, ?, ?, ?)",
-                           [(rid, month, u, o, payment_file) for u, o in payments.items() if o])
+            db.executemany("INSERT INTO payments (run, month, utforare_id, ore, file, bankgiro) VALUES (?, ?, ?, ?, ?, ?)",
+                           [(rid, month, u, o, payment_file, (bankgiro or {}).get(u)) for u, o in payments.items() if o])
         return rid
 
     def finish(self, rid: int, state: str = "klar") -> None:

@@ -4,7 +4,9 @@ Every run writes a complete version folder beside the output folder
 (`out/.2023-09.versions/<n>-<run_id>/`). The output folder itself (`out/2023-09`) is a symbolic
 link to the current version, switched with one atomic rename. A run killed at any moment
 therefore leaves either the previous outputs or the complete new ones, never a half-written
-payment file; earlier versions stay for the record.
+payment file; earlier versions stay for the record. The version is flushed to disk (fsync of every
+file and folder) before the link is switched, and the switch itself after it, so this holds after
+a power cut too, not only after a killed process.
 """
 
 from __future__ import annotations
@@ -55,9 +57,27 @@ def adopt_plain_folder(final: Path) -> None:
 
 
 def publish(final: Path, version: Path) -> None:
-    """Point the output folder at `version`, atomically."""
+    """Point the output folder at `version`, atomically and durably."""
+    sync_tree(version)
     adopt_plain_folder(final)
     _link(final, version)
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file's contents, or a folder's entries, to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_tree(folder: Path) -> None:
+    """Flush every file and folder under `folder`, the folder itself and its entry in its parent."""
+    for p in sorted(folder.rglob("*"), key=lambda p: -len(p.parts)):    # deepest first
+        fsync_path(p)
+    fsync_path(folder)
+    fsync_path(folder.parent)
 
 
 def _link(final: Path, target: Path) -> None:
@@ -66,6 +86,7 @@ def _link(final: Path, target: Path) -> None:
         tmp.unlink()
     os.symlink(os.path.relpath(target, final.parent), tmp)
     os.replace(tmp, final)
+    fsync_path(final.parent)          # the switch itself is on disk before the ledger says done
 
 
 def discard(version: Path) -> None:

@@ -174,8 +174,13 @@ def print_run(out: Console, settled, outcome) -> None:
     if avr.rattelse:
         out.print(correction_table(avr))
     private = sum(o for *_, o in avr.private_payees())
-    out.print(f"Att betala till privata utförare: {format_kronor(private)} kr, betalningsdag {avr.run.betalningsdag}")
-    if outcome is None:
+    if outcome is None or outcome.kind in ("SLUTLIG", "PRELIMINÄR"):
+        out.print(f"Att betala till privata utförare: {format_kronor(private)} kr, betalningsdag {avr.run.betalningsdag}")
+    else:       # a paid month: its figures, not a new payment (the message says what is paid now)
+        out.print(f"Avräknat för privata utförare: {format_kronor(private)} kr, betalningsdag {avr.run.betalningsdag}")
+    if outcome is None or outcome.dry_run:
+        if outcome is not None:
+            out.print(outcome.message)
         out.print("Provkörning (--dry-run): inga filer skrevs.")
         return
     out.print(outcome.message)

@@ -13,16 +13,18 @@ from __future__ import annotations
 import hashlib
 import json
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import polars as pl
 from filelock import FileLock, Timeout
 
 from . import history
 from .config import LoadedConfig
 from .errors import LovError, RefusedError
 from .ledger import Ledger, Run
+from .money import format_kronor
 from .outputs import clean_strays, crash_point, current, discard, new_version, publish
 from .period import Period
 from .pipeline import PaymentPlan, Settled, settle_month, write_outputs
@@ -44,6 +46,8 @@ class Outcome:
     out_dir: Path | None
     payment_path: Path | None
     message: str
+    warnings: list[str] = field(default_factory=list)   # after the payment was recorded: the run stands
+    dry_run: bool = False                               # what a real run would do; nothing written
 
 
 @contextmanager
@@ -86,12 +90,59 @@ def execute(cfg: LoadedConfig, period: Period, today: date, *, final: bool = Fal
             paid = ledger.paid_runs(period.label)
             if paid:
                 return _paid_month(cfg, ledger, period, today, paid[-1], rattelse)
-            if rattelse:
-                raise UsageError(f"{period.label} är inte betald; kör utan --rattelse.")
-            preliminary = today < run_day(period, cfg.cfg.schedule.run_workday) and not final
-            return _first(cfg, ledger, period, today, PRELIMINAR if preliminary else SLUTLIG)
+            _check_unpaid(period, rattelse)
+            return _first(cfg, ledger, period, today, _first_kind(cfg, period, today, final))
         finally:
             ledger.close()
+
+
+def preview(cfg: LoadedConfig, period: Period, today: date, *, final: bool = False,
+            rattelse: bool = False) -> Outcome:
+    """What `execute` would do, refusing as it would, from the ledger read-only: no lock, nothing
+    written. A killed run not yet settled (`recover`) is not counted, only mentioned."""
+    ledger = Ledger.read_only(cfg.state_dir() / "ledger.sqlite")
+    try:
+        paid = ledger.paid_runs(period.label) if ledger else []
+        note = (" OBS: en avbruten körning har inte avgjorts än; en riktig körning avgör den först."
+                if ledger and ledger.pending() else "")
+        if not paid:
+            _check_unpaid(period, rattelse)
+            kind = _first_kind(cfg, period, today, final)
+            settled = with_status(settle_month(cfg, period, today), kind)
+            return Outcome(settled, kind, None, None, _would_first(kind, settled) + note, dry_run=True)
+        last = paid[-1]
+        same_day = settle_month(cfg, period, last.file_date)
+        if fingerprint(cfg, same_day) == last.fingerprint:
+            outcome = _unchanged_outcome(cfg, period, same_day, last)
+            msg = (f"{period.label} är redan betald (körning {last.run_id} den {last.file_date}) med samma indata: "
+                   "en riktig körning skulle inte betala något nytt.")
+            return replace(outcome, out_dir=None, message=msg + note, dry_run=True)
+        _check_rattelse(period, last, rattelse)
+        settled, paying, _, _ = _difference(ledger, same_day, today)
+        n = len([d for d in paying.values() if d])
+        msg = (f"{period.label} är redan betald (körning {last.run_id} den {last.file_date}). En rättelse skulle "
+               f"ändra utbetalningen till {n} utförare, netto {format_kronor(sum(paying.values()))} kr "
+               "(skillnaden per utförare ovan; minus krävs tillbaka).")
+        return Outcome(settled, RATTELSE, None, None, msg + note, dry_run=True)
+    finally:
+        if ledger:
+            ledger.close()
+
+
+def _check_unpaid(period: Period, rattelse: bool) -> None:
+    if rattelse:
+        raise UsageError(f"{period.label} är inte betald; kör utan --rattelse.")
+
+
+def _first_kind(cfg: LoadedConfig, period: Period, today: date, final: bool) -> str:
+    return PRELIMINAR if today < run_day(period, cfg.cfg.schedule.run_workday) and not final else SLUTLIG
+
+
+def _would_first(kind: str, settled: Settled) -> str:
+    if kind == PRELIMINAR:
+        return (f"En riktig körning idag vore PRELIMINÄR: ingen betalfil. Månaden körs slutligt "
+                f"{settled.avr.run.korningsdag} (eller med --final).")
+    return "En riktig körning idag vore slutlig och skulle betala ut beloppen ovan till de privata utförarna."
 
 
 def with_status(settled: Settled, status: str, rattelse=None) -> Settled:
@@ -102,12 +153,13 @@ def with_status(settled: Settled, status: str, rattelse=None) -> Settled:
 def _first(cfg: LoadedConfig, ledger: Ledger, period: Period, today: date, kind: str) -> Outcome:
     settled = with_status(settle_month(cfg, period, today), kind)
     plan = PaymentPlan(payment_name(cfg, period), payments(settled.avr)) if kind == SLUTLIG else None
-    owed = {uid: ore for uid, _, _, ore in settled.avr.private_payees()} if plan else {}
-    return _commit(cfg, ledger, settled, kind, plan, owed)
+    payees = settled.avr.private_payees() if plan else []
+    owed = {uid: ore for uid, _, _, ore in payees}
+    return _commit(cfg, ledger, settled, kind, plan, owed, {uid: bg for uid, _, bg, _ in payees})
 
 
 def _commit(cfg: LoadedConfig, ledger: Ledger, settled: Settled, kind: str, plan: PaymentPlan | None,
-            paying: dict[str, int]) -> Outcome:
+            paying: dict[str, int], bankgiro: dict[str, str] | None = None) -> Outcome:
     """Write a version, record it as under way, publish it, record it as done."""
     avr = settled.avr
     final = cfg.output_dir(avr.period.label)
@@ -121,24 +173,47 @@ def _commit(cfg: LoadedConfig, ledger: Ledger, settled: Settled, kind: str, plan
         discard(version)
         raise
     has_file = plan is not None and (version / plan.name).exists()
+    owed = sorted(u for u, o in paying.items() if o < 0) if cfg.cfg.payment_format == "pain.001" else []
     if cfg.cfg.payment_format == "pain.001":   # credits cannot go in an ISO file: they stay owed
         paying = {u: o for u, o in paying.items() if o > 0}
     rid = ledger.begin(run_id=avr.run.run_id, month=avr.period.label, kind=kind, fingerprint=fingerprint(cfg, settled),
                        config_sha256=cfg.sha256, inputs_json=json.dumps({s.name: s.sha256 for s in settled.indata.sources}),
                        file_date=avr.run.filedatum, payment_date=avr.run.betalningsdag, totals=avr.totals,
-                       payments=paying if has_file else {}, payment_file=plan.name if plan else "", version=str(version))
+                       payments=paying if has_file else {}, payment_file=plan.name if plan else "", version=str(version),
+                       bankgiro=bankgiro)
     crash_point("fore-byte")
     publish(final, version)
     crash_point("efter-byte")
     ledger.finish(rid)
-    history.save(cfg, history.figures(settled, cfg), avr.period.label, avr.run.run_id,
-                 {s.name: s.sha256 for s in settled.indata.sources})
+    warnings = _save_history(cfg, settled)
     said = _said(kind, settled, paying)
-    owed = [u for u, (_, _, d) in (avr.rattelse or {}).items() if d < 0 and u not in paying and kind == RATTELSE]
-    if owed and cfg.cfg.payment_format == "pain.001":
-        said += (f" pain.001 kan inte bära krediteringar: {', '.join(sorted(owed))} är skyldiga kommunen skillnaden "
+    if owed:
+        said += (f" pain.001 kan inte bära krediteringar: {', '.join(owed)} är skyldiga kommunen skillnaden "
                  "(se manifest.json, remaining_credits_ore); kräv tillbaka genom faktura eller kvitta manuellt.")
-    return Outcome(settled, kind, final, final / plan.name if has_file else None, said)
+    return Outcome(settled, kind, final, final / plan.name if has_file else None, said, warnings)
+
+
+def _save_history(cfg: LoadedConfig, settled: Settled) -> list[str]:
+    """Keep the month's figures for `diff`. The run is recorded by now: a failure here is a
+    warning (how to recover included), never an error that would say nothing was paid."""
+    avr = settled.avr
+    try:
+        history.save(cfg, history.figures(settled, cfg), avr.period.label, avr.run.run_id,
+                     {s.name: s.sha256 for s in settled.indata.sources})
+    except (Exception, pl.exceptions.PanicException) as exc:
+        return [f"Historiken för {avr.period.label} kunde inte sparas i {history.folder(cfg, avr.period.label)} "
+                f"({type(exc).__name__}). Körningen är klar och registrerad; betalningen gäller. `lovkorning diff` "
+                "räknar månaden från indata tills historiken finns: rätta mappen (behörighet, diskutrymme) och kör "
+                "samma kommando igen, så sparas historiken utan att något betalas igen."]
+    return []
+
+
+def _history_current(cfg: LoadedConfig, month: str, run_id: str) -> bool:
+    try:
+        meta = json.loads((history.folder(cfg, month) / "meta.json").read_text(encoding="utf-8"))
+        return meta.get("run_id") == run_id
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _said(kind: str, settled: Settled, paying: dict[str, int]) -> str:
@@ -154,15 +229,28 @@ def _paid_month(cfg: LoadedConfig, ledger: Ledger, period: Period, today: date, 
     same_day = settle_month(cfg, period, last.file_date)
     if fingerprint(cfg, same_day) == last.fingerprint:
         return _unchanged(cfg, period, same_day, last)
+    _check_rattelse(period, last, rattelse)
+    return _correct(cfg, ledger, same_day, today)
+
+
+def _check_rattelse(period: Period, last: Run, rattelse: bool) -> None:
     if not rattelse:
         raise RefusedError(f"{period.label} är redan betald (körning {last.run_id} den {last.file_date}) och indata "
                            "eller konfiguration har ändrats sedan dess. Kör med --rattelse för att betala eller "
                            "kräva tillbaka skillnaden.")
-    return _correct(cfg, ledger, same_day, today)
 
 
 def _unchanged(cfg: LoadedConfig, period: Period, settled: Settled, last: Run) -> Outcome:
-    """Same inputs as the paid run: the outputs stay as they are, nothing is paid again."""
+    """Same inputs as the paid run: the outputs stay as they are, nothing is paid again; the
+    history is saved if an earlier run could not save it."""
+    outcome = _unchanged_outcome(cfg, period, settled, last)
+    if not _history_current(cfg, period.label, last.run_id):
+        outcome.warnings = _save_history(cfg, outcome.settled)
+    return outcome
+
+
+def _unchanged_outcome(cfg: LoadedConfig, period: Period, settled: Settled, last: Run) -> Outcome:
+    """The unchanged run's outcome, reading only; refused if the paid outputs are not intact."""
     final = cfg.output_dir(period.label)
     cur = current(final)
     intact = cur is not None and _matches_manifest(cur)
@@ -183,38 +271,82 @@ def _matches_manifest(folder: Path) -> bool:
 
 
 def _correct(cfg: LoadedConfig, ledger: Ledger, settled: Settled, today: date) -> Outcome:
-    """Pay or claim back only the difference per utförare since what was paid. `settled` is the
-    month as settled for the comparison; only its file date changes to today."""
+    """Pay or claim back only the difference per utförare since what was paid."""
+    settled, paying, bankgiro, paid_before = _difference(ledger, settled, today)
+    period = settled.avr.period
+    n = len([r for r in ledger.paid_runs(period.label) if r.kind == RATTELSE]) + 1
+    plan = PaymentPlan(payment_name(cfg, period, n), correction_payments(settled, paying, bankgiro, today),
+                       paid_before=paid_before, carried=_earlier_payment_files(cfg.output_dir(period.label)))
+    return _commit(cfg, ledger, settled, RATTELSE, plan, paying, bankgiro)
+
+
+def _difference(ledger: Ledger, settled: Settled, today: date) -> tuple[Settled, dict[str, int], dict[str, str],
+                                                                           dict[str, int]]:
+    """A correction, reading the ledger only: `settled` (the month as settled for the comparison,
+    its file date moved to today) with its changes; the öre each payable utförare (private now, or
+    paid before) is paid (+) or credited (−), and its bankgiro; what each was paid before."""
     settled = replace(settled, avr=replace(settled.avr, run=replace(settled.avr.run, filedatum=today)))
-    avr, period = settled.avr, settled.avr.period
-    paid = ledger.paid_so_far(period.label)
-    before_settled = ledger.settled_last(period.label)
+    avr, month = settled.avr, settled.avr.period.label
+    paid = ledger.paid_so_far(month)
     regi = dict(avr.utforare.select("utforare_id", "regi").iter_rows())
+    private = {u for u in avr.totals if regi.get(u) == "privat"}
+    payable = private | {u for u, o in paid.items() if o}
+    change = corrections(avr.totals, private, paid, ledger.settled_last(month))
+    paying = {u: d for u, (_, _, d) in change.items() if u in payable}
+    bankgiro = payee_bankgiro(avr, paying, ledger.paid_bankgiro(month))
+    return with_status(settled, RATTELSE, change), paying, bankgiro, {u: paid.get(u, 0) for u in payable}
+
+
+def corrections(totals: dict[str, int], private: set[str], paid: dict[str, int],
+                settled_before: dict[str, int]) -> dict[str, tuple[int, int, int]]:
+    """(before, now, difference) per utförare whose figure changed. A private utförare is
+    compared with what it was paid; one paid before that is no longer a private utförare (egen
+    regi now, or gone from the register) is owed nothing now, so all it was paid is claimed back.
+    Egen regi never paid is compared with its previous settlement, for the record only."""
     change = {}
-    for uid, now in avr.totals.items():
-        before = paid.get(uid, 0) if regi[uid] == "privat" else before_settled.get(uid, 0)
+    for uid in sorted(set(totals) | {u for u, o in paid.items() if o}):
+        if uid in private:
+            before, now = paid.get(uid, 0), totals.get(uid, 0)
+        elif paid.get(uid):
+            before, now = paid[uid], 0
+        else:
+            before, now = settled_before.get(uid, 0), totals[uid]
         if now != before:
             change[uid] = (before, now, now - before)
-    settled = with_status(settled, RATTELSE, change)
-    n = len([r for r in ledger.paid_runs(period.label) if r.kind == RATTELSE]) + 1
-    plan = PaymentPlan(payment_name(cfg, period, n), correction_payments(settled, change, regi, today),
-                       paid_before={u: paid.get(u, 0) for u in avr.totals if regi[u] == "privat"},
-                       carried=_earlier_payment_files(cfg.output_dir(period.label)))
-    paying = {u: d for u, (_, _, d) in change.items() if regi[u] == "privat"}
-    return _commit(cfg, ledger, settled, RATTELSE, plan, paying)
+    return change
 
 
-def correction_payments(settled: Settled, change: dict, regi: dict, today: date) -> list[Payment]:
+def payee_bankgiro(avr, paying: dict[str, int], paid_to: dict[str, str]) -> dict[str, str]:
+    """The bankgiro of each utförare a correction pays or credits: the register's, else the one
+    the ledger recorded when it was paid. Refuses (exit 1) when neither is known: a credit
+    must never be skipped."""
+    register = {u: bg for u, bg in avr.utforare.select("utforare_id", "bankgiro").iter_rows() if bg}
+    out, missing = {}, []
+    for uid in sorted(u for u, d in paying.items() if d):
+        bg = register.get(uid) or paid_to.get(uid)
+        if bg:
+            out[uid] = bg
+        else:
+            missing.append(uid)
+    if missing:
+        raise LovError(f"Rättelsen kan inte göras: utförare {', '.join(missing)} ska betalas eller krediteras "
+                       "skillnaden men har inget bankgiro i utförarregistret, och liggaren har inget bankgiro "
+                       "sparat från den tidigare utbetalningen. Ange utförarens bankgiro i utförarfilen (även "
+                       "om den nu är egen regi eller har slutat) och kör igen. Inget betalades.")
+    return out
+
+
+def correction_payments(settled: Settled, paying: dict[str, int], bankgiro: dict[str, str],
+                        today: date) -> list[Payment]:
     """TK14 for more owed, TK16 credit for less; the credit stays open 90 days after payment."""
     from .schedule import lb_payment_date_field
     avr = settled.avr
-    bankgiro = dict(avr.utforare.select("utforare_id", "bankgiro").iter_rows())
     pay_field = lb_payment_date_field(avr.run.betalningsdag, avr.run.filedatum)
     credit_until = (max(avr.run.betalningsdag, today) + timedelta(days=90)).strftime("%y%m%d")
     out = []
-    for uid in sorted(change):
-        diff = change[uid][2]
-        if regi[uid] != "privat" or diff == 0:
+    for uid in sorted(paying):
+        diff = paying[uid]
+        if diff == 0:
             continue
         kind, when = ("14", pay_field) if diff > 0 else ("16", credit_until)
         out.append(Payment(bankgiro=bankgiro[uid], amount_ore=abs(diff), reference=f"RÄTTELSE LOV {avr.period.label}",
