@@ -22,7 +22,10 @@ OPENING_TEXT = "LEVERANTÖRSBETALNINGAR"
 PAYMENT_KINDS = ("14", "15", "16")  # payment, deduction, credit invoice
 
 _EXTRA_ALLOWED = frozenset("ÅÄÖÉÜåäöéü")
-_SUBSTITUTES = {"ø": "ö", "Ø": "Ö", "æ": "ä", "Æ": "Ä", "&": "OCH", "ß": "ss"}
+# letters Unicode does not decompose into a base letter and a mark get their usual Latin spelling
+_SUBSTITUTES = {"ø": "ö", "Ø": "Ö", "æ": "ä", "Æ": "Ä", "&": "OCH", "ß": "ss", "Ł": "L", "ł": "l",
+                "Œ": "OE", "œ": "oe", "Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "Þ": "TH", "þ": "th",
+                "ı": "i", "Ħ": "H", "ħ": "h"}
 _SIX_DIGITS = re.compile(r"[0-9]{6}")
 
 
