@@ -70,6 +70,17 @@ def test_a_second_identical_run_changes_nothing_and_pays_nothing(tmp_path):
     assert len(paid(tmp_path)) == 2
 
 
+def test_a_paid_month_whose_outputs_are_gone_is_refused_and_not_paid_again(tmp_path):
+    import shutil
+    cfg = month().write(tmp_path)
+    assert run(cfg).returncode == 0
+    shutil.rmtree(tmp_path / "out")                         # the whole output folder, versions too
+    r = run(cfg, day="2023-11-20")
+    assert r.returncode == 3 and "saknas eller har ändrats" in r.stderr
+    assert "inga tidigare versioner finns kvar" in r.stderr and ".versions" not in r.stderr
+    assert len(paid(tmp_path)) == 2
+
+
 def test_changed_inputs_of_a_paid_month_are_refused(tmp_path):
     cfg = month().write(tmp_path)
     assert run(cfg).returncode == 0

@@ -257,8 +257,10 @@ def _unchanged_outcome(cfg: LoadedConfig, period: Period, settled: Settled, last
     msg = (f"{period.label} är redan betald (körning {last.run_id} den {last.file_date}) med samma indata: "
            "inga nya betalningar, utdata oförändrade.")
     if not intact:
-        raise RefusedError(msg.replace("utdata oförändrade.", f"men utdata i {final} saknas eller har ändrats; "
-                                       f"tidigare versioner finns i {final.parent / ('.' + final.name + '.versions')}."))
+        versions = final.parent / ("." + final.name + ".versions")
+        where = (f"tidigare versioner finns i {versions}." if versions.is_dir() else
+                 "inga tidigare versioner finns kvar (liggaren visar vad som betalats).")
+        raise RefusedError(msg.replace("utdata oförändrade.", f"men utdata i {final} saknas eller har ändrats; {where}"))
     return Outcome(with_status(settled, last.kind), OFORANDRAD, final, None, msg)
 
 
