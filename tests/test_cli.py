@@ -16,7 +16,7 @@ from lbcheck import check_lb_file
 from monthbuilder import BG_2, BRUKARE_A, BRUKARE_B, Month
 
 REPO = Path(__file__).resolve().parents[1]
-PNR = re.compile(r"\b(19|20)?\d{6}[-+]?\d{4}\b")
+PNR = re.compile(r"\b(19|20)?\d{6}[-+ ]?\d{4}\b")
 
 
 def cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -120,3 +120,4 @@ def test_a_stopping_error_hides_a_personnummer_too():
     f = Fel("Utförare '19400811-0100' förekommer flera gånger.", Plats("utforare.csv", 3, "utforare_id"))
     assert "19400811" not in str(f) and "dold: ser ut som ett personnummer" in f.meddelande
     assert str(Fel("Beloppet 200012310123 …")).startswith("Beloppet (dold")
+    assert "1230" not in str(Fel("'19400101 1230' är ingen giltig tidpunkt")) + str(Fel("Utförare '400101 1230'"))

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# Anything shaped like a personnummer or samordningsnummer (10 or 12 digits, with or without - or
-# +): a message quotes what a cell held, and a cell may hold a personnummer typed in the wrong
-# column. Org numbers have the same shape (a sole trader's is a personnummer) and are hidden too.
-PNR_LIKE = re.compile(r"\d{6}(?:\d{2})?[-+]?\d{4}")
+# Anything shaped like a personnummer or samordningsnummer (10 or 12 digits, with or without -, +
+# or a space before the last four): a message quotes what a cell held, and a cell may hold a
+# personnummer typed in the wrong column. Org numbers have the same shape (a sole trader's is a
+# personnummer) and are hidden too.
+PNR_LIKE = re.compile(r"\d{6}(?:\d{2})?[-+ ]?\d{4}")
 HIDDEN = "(dold: ser ut som ett personnummer)"
 
 
