@@ -185,6 +185,28 @@ def undefined_in_cp1252(data: bytes) -> bytes:
     return data.replace(b"RAM-tid", "Städ".encode("latin-1") + b"\x81", 1)
 
 
+def mixed_encodings(data: bytes) -> bytes:
+    # row 2 stays UTF-8 ('Omsorg Öst AB'), row 3 is appended by a program writing Windows-1252
+    return data.replace("Hemtjänst Väst AB".encode(), "Hemtjänst Väst AB".encode("cp1252"), 1)
+
+
+def blank_line_first(data: bytes) -> bytes:
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    return bom + b"\r\n" + data[len(bom):]
+
+
+def dimension_a1(data: bytes) -> bytes:
+    """The sheet records its size as A1 (some writers do): read-only openpyxl trusted it."""
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>', body)
+            z.writestr(item, body)
+    return out.getvalue()
+
+
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 
 
@@ -230,6 +252,11 @@ CASES = [
     stops("utf16-utan-bom", edit_bytes("taggningar", to_utf16_without_bom), "taggningar.csv, rad 1", "UTF-16 utan"),
     stops("byte-odefinierad-i-cp1252", edit_bytes("bestallningar", undefined_in_cp1252),
           "bestallningar.csv, rad 2", "Byte 0x81 i kolumnen 'insats' kan inte avkodas"),
+    stops("blandad-teckenkodning", edit_bytes("utforare", mixed_encodings), "utforare.csv, rad 3, kolumn 'namn'",
+          "Filen blandar teckenkodningar"),
+    *(stops(f"tom-rad-fore-rubriken-{n}", edit_bytes(n, blank_line_first), f"{n}.csv, rad 1",
+            "Rad 1 är tom: rubrikraden ska stå på rad 1.")
+      for n in ("taggningar", "bestallningar")),
     stops("png-som-taggningar", edit_bytes("taggningar", lambda _: PNG), "taggningar.csv, rad 3", "inte en textfil"),
     stops("xlsx-med-namnet-csv", edit_bytes("bestallningar", lambda _: xlsx_bytes([["a"]])), "bestallningar.csv",
           "Excel- eller zip-fil"),
@@ -307,6 +334,7 @@ CASES = [
           "bestallningar.xlsx", "ingen Excelfil"),
     stops("xlsx-gammalt-xls", as_xlsx("bestallningar", damage=lambda _: bytes.fromhex("d0cf11e0a1b11ae1") + bytes(512)),
           "bestallningar.xlsx", "gamla format (.xls)"),
+    rejects("xlsx-fel-storlek-i-dimension", as_xlsx("bestallningar", damage=dimension_a1)),   # U2 (row 3) paid
     rejects("xlsx-minuter-tio", as_xlsx("bestallningar", lambda wb, ws: ws.__setitem__("E2", "tio")),
             ("bestallningar.xlsx", 2, "minuter", "ogiltigt-tal")),
 ]

@@ -82,14 +82,22 @@ def _minutes_milli(e: pl.Expr) -> pl.Expr:
     return whole * 1000 + frac
 
 
+# a time of day with seconds, their fraction (dropped), and an optional offset
+FRACTION = r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})[.,]\d{1,9}((?:Z|[+-]\d{2}(?::?\d{2})?)?)$"
+OFFSET = r"\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
 def _timestamps(e: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(UTC datetime or null, local-time-only parse) so a DST gap can be told from garbage."""
+    """(UTC datetime or null, local-time-only parse) so a DST gap can be told from garbage.
+    ISO 8601 forms: `T` or a space; seconds optional, with a fraction (`.5`, `,25`: truncated to
+    the whole second, as every other input is); offset `Z`, `±hh:mm`, `±hhmm` or `±hh`."""
     s = e.str.replace("T", " ", literal=True)
-    has_off = s.str.contains(r"(Z|[+-]\d{2}:?\d{2})$")
+    s = s.str.replace(FRACTION, "${1}${2}")
+    has_off = s.str.contains(OFFSET)
     naive_txt = pl.when(s.str.len_chars() == 16).then(s + ":00").otherwise(s)
     naive = naive_txt.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
     local = naive.dt.replace_time_zone(TZ, ambiguous="null", non_existent="null").dt.convert_time_zone("UTC")
-    off_txt = s.str.replace(r"Z$", "+00:00")
+    off_txt = s.str.replace(r"Z$", "+00:00").str.replace(r"([+-]\d{2})$", "${1}:00")
     off_txt = pl.when(off_txt.str.contains(r" \d{2}:\d{2}[+-]")).then(
         off_txt.str.replace(r"^(\S+ \d{2}:\d{2})([+-])", "${1}:00${2}")).otherwise(off_txt)
     with_off = off_txt.str.to_datetime("%Y-%m-%d %H:%M:%S%z", strict=False, time_unit="us").dt.convert_time_zone("UTC")

@@ -45,6 +45,9 @@ MAX_LISTED = 20                 # problems of one kind listed per file
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"     # .xls, and password-protected .xlsx
+UTF8_MULTIBYTE = re.compile(     # one well-formed UTF-8 character of two to four bytes (RFC 3629)
+    rb"[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF][\x80-\xBF]{2}|\xED[\x80-\x9F][\x80-\xBF]"
+    rb"|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}|\xF4[\x80-\x8F][\x80-\xBF]{2}")
 END_OF_LINE = re.compile(r"[\r\n]")
 LINE_BREAK = re.compile(r"\r\n|\r|\n")             # as the csv module counts lines
 POLARS_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException)   # a panic is a BaseException
@@ -143,6 +146,12 @@ def _looks_like_utf16(head: bytes) -> bool:
     return max(even, odd) >= 0.8 * len(sample) // 2 and min(even, odd) <= 0.02 * len(sample)
 
 
+def _blank_header(fil: str) -> InputError:
+    # polars would skip the blank lines and number every row too low; the csv module would take the
+    # blank line as a header of no columns and refuse every row
+    return InputError(Fel("Rad 1 är tom: rubrikraden ska stå på rad 1.", Plats(fil, 1)))
+
+
 def _long_header(fil: str) -> InputError:
     return InputError(Fel(f"Rubrikraden är längre än {MAX_HEADER_CHARS // 1024} KiB (ingen radbrytning i filens början): "
                           "filen är inte en CSV-fil med kolumnnamn på rad 1.", Plats(fil, 1)))
@@ -159,15 +168,29 @@ def decode(data: bytes, fil: str) -> str:
             raise InputError(Fel("Filen börjar som UTF-16 men kan inte avkodas.", Plats(fil, line))) from None
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        not_utf8 = exc.start
     try:
-        return data.decode("cp1252")
+        text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
         line, col = _where(data, exc.start)
         where = f" i kolumnen '{col}'" if col else ""
         raise InputError(Fel(f"Byte 0x{data[exc.start]:02X}{where} kan inte avkodas: filen är varken UTF-8 eller "
                              "Windows-1252 (okänd teckenkodning). Spara den som UTF-8.", Plats(fil, line))) from None
+    # Windows-1252, unless it also holds a well-formed UTF-8 multibyte sequence: then parts were saved
+    # as UTF-8 and others as Windows-1252 (rows appended by another program), and reading it all as
+    # Windows-1252 would turn 'Åsa' into 'Ã…sa' in payments and sheets. A Windows-1252 file practically
+    # never holds such a sequence in Swedish text: it takes a capital accented letter followed by a
+    # symbol or punctuation byte (0x80-0xBF: €, ‚, –, NBSP, §, °, »), or a lower-case one by two.
+    # Only files that are not UTF-8 get here: the search costs the common case nothing.
+    utf8 = UTF8_MULTIBYTE.search(data)
+    if utf8 is not None:
+        line, col = _where(data, not_utf8)
+        first = data.count(b"\n", 0, utf8.start()) + 1
+        raise InputError(Fel(f"Filen blandar teckenkodningar: den är UTF-8 (till exempel rad {first}) men byte "
+                             f"0x{data[not_utf8]:02X} här är inte UTF-8 (troligen Windows-1252). "
+                             "Spara hela filen som UTF-8.", Plats(fil, line, col))) from None
+    return text
 
 
 # ---------------------------------------------------------------- CSV
@@ -205,6 +228,8 @@ def read_csv_text(text: str, fil: str) -> pl.DataFrame:
     if end is None and len(text) > MAX_HEADER_CHARS:
         raise _long_header(fil)
     header_line = text[: end.start() if end else len(text)]
+    if not header_line.strip():
+        raise _blank_header(fil)
     sep = sniff_separator(header_line)
     check_header_names(next(csv.reader([header_line.rstrip("\r")], delimiter=sep), []), fil)
     if text.startswith("\r", len(header_line)) and not text.startswith("\r\n", len(header_line)):
@@ -278,6 +303,8 @@ def _fast_header(head: bytes, fil: str, coded: dict[str, pl.DataType] | None) ->
         header_line = head[bom:end].rstrip(b"\r").decode("utf-8")
     except UnicodeDecodeError:
         return None
+    if not header_line.strip():
+        raise _blank_header(fil)
     sep = sniff_separator(header_line)
     names = next(csv.reader([header_line], delimiter=sep), [])
     check_header_names(names, fil)
@@ -480,6 +507,10 @@ def read_xlsx(path: Path, fil: str, head: bytes | None = None) -> pl.DataFrame:
         if not wb.worksheets:
             raise InputError(Fel("Arbetsboken har inget kalkylblad (bara diagramblad?).", Plats(fil)))
         ws = wb.worksheets[0]
+        # A read-only sheet trusts its recorded size (<dimension ref=…>), which writers other than
+        # Excel often get wrong (too small: rows and columns would be lost without a word). Forget
+        # it, so iter_rows reads every row and cell the sheet's XML actually holds.
+        ws.reset_dimensions()
         rows = ws.iter_rows(values_only=False)
         header = next(rows, None)
         if not header or all(c.value is None for c in header):
@@ -491,7 +522,9 @@ def read_xlsx(path: Path, fil: str, head: bytes | None = None) -> pl.DataFrame:
         problems: list[Fel] = []
         for r, row in enumerate(rows, start=2):
             vals = []
-            for i, c in enumerate(row[: len(names)]):
+            if len(row) > len(names):      # cells right of the header (rows are as long as their last cell)
+                names += [f"_tom{i}" for i in range(len(names), len(row))]
+            for i, c in enumerate(row):
                 kind = getattr(c, "data_type", None)
                 if kind == "f":
                     problems.append(Fel("Cellen innehåller en formel; spara värden, inte formler.", Plats(fil, r, _safe(names[i]))))
@@ -501,6 +534,9 @@ def read_xlsx(path: Path, fil: str, head: bytes | None = None) -> pl.DataFrame:
             vals += [None] * (len(names) - len(vals))
             if any(v not in (None, "") for v in vals):
                 data.append(vals + [r])
+        for vals in data:                  # rows read before a wider one: pad to the final width
+            if len(vals) <= len(names):
+                vals[-1:] = [None] * (len(names) + 1 - len(vals)) + vals[-1:]
         merged = _merged_ranges(ws, path)
     except LovError:
         raise
