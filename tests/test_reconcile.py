@@ -78,3 +78,71 @@ def test_random_months_always_reconcile(tmp_path_factory, orders, visits, heltid
     assert man["reconciliation"]["ok"]
     if private:
         assert check_lb_file(written.payment_path.read_bytes())["total_ore"] == private
+
+
+# --------------------------------------------------------------------------- review: what the run writes
+
+
+def _rows(path, sheet):
+    import openpyxl
+    return list(openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True))
+
+
+def test_manifest_lists_every_config_file_behind_the_config_sha256(tmp_path):
+    """The config sha256 is over the whole extends chain: the manifest names each file with its
+    own sha256, in the order hashed, so an auditor can verify it."""
+    import hashlib
+    base = small_month().write(tmp_path)
+    outer = tmp_path / "korning.yaml"
+    outer.write_text("version: 1\nextends: lovkorning.yaml\n", encoding="utf-8")
+    cfg, written = run(outer)
+    conf = json.loads((written.out_dir / "manifest.json").read_text())["config"]
+    assert conf["path"] == "korning.yaml" and conf["sha256"] == cfg.sha256
+    assert [f["path"] for f in conf["files"]] == [str(base.resolve()), str(outer.resolve())]
+    for f in conf["files"]:
+        assert hashlib.sha256(open(f["path"], "rb").read()).hexdigest() == f["sha256"]
+    joined = b"\0".join(open(f["path"], "rb").read() for f in conf["files"])
+    assert hashlib.sha256(joined).hexdigest() == conf["sha256"]
+    assert "NUL" in conf["sha256_of"]
+
+
+def test_a_run_leaves_insatser_outside_lov_out_of_the_lov_sheets(tmp_path):
+    """Natthjälp (basis none) ordered and performed: reported, never in Timunderlag LOV or the
+    sammanställning's Beviljad tid LOV, and listed on its own sheet."""
+    m = small_month().order("B9", BRUKARE_A, "U01", "Natthjälp", "120")
+    m.visit(BRUKARE_A, "U01", "P1", "2023-09-04 02:00:00", 1800, "Natthjälp")
+    _, written = run(m.write(tmp_path))
+    wb = written.out_dir / "avrakning" / "U01.xlsx"
+    assert [r[0] for r in _rows(wb, "Timunderlag")[1:]] == ["RAM-tid", "Totalt"]
+    assert _rows(wb, "Timunderlag")[-1][3] == 10.0
+    assert [r[1] for r in _rows(wb, "Utanför LOV")[3:]] == ["Natthjälp"]
+    rows = _rows(written.out_dir / "sammanstallning.xlsx", "Sammanställning")
+    header = next(r for r in rows if r[0] == "Utförare-id")
+    u01 = next(r for r in rows if r[0] == "U01")
+    assert u01[header.index("Beviljad tid LOV (h)")] == 10.0 and u01[header.index("Utförd tid (h)")] == 0
+    codes = (written.out_dir / "avvikelser.csv").read_text(encoding="utf-8-sig")
+    assert "ej-i-lov" in codes
+
+
+def test_a_late_run_shows_genast_where_the_payment_file_has_it(tmp_path):
+    """Run on the payment day itself (2023-10-13): the TK14 carries GENAST, and so do the sheets."""
+    cfg = load(small_month().write(tmp_path))
+    written = execute(cfg, SEP, date(2023, 10, 13))
+    tk14 = [r for r in written.payment_path.read_bytes().split(b"\r\n") if r.startswith(b"14")]
+    assert tk14 and all(r[49:55] == b"GENAST" for r in tk14)      # positions 50–55
+    want = "Omgående (GENAST), planerad 2023-10-13"
+    summary = _rows(written.out_dir / "avrakning" / "U01.xlsx", "Sammanfattning")
+    assert next(r for r in summary if r[0] == "Betalningsdag")[1] == want
+    rows = _rows(written.out_dir / "sammanstallning.xlsx", "Sammanställning")
+    assert next(r for r in rows if r[0] == "Betalningsdag")[1] == want
+
+
+def test_config_files_prefers_what_the_loader_recorded_and_never_guesses(tmp_path):
+    from types import SimpleNamespace
+    from lovkorning.writers.files import config_files
+    recorded = SimpleNamespace(files=[(tmp_path / "a.yaml", "ab" * 32)], path=tmp_path / "x.yaml", sha256="0")
+    assert config_files(recorded) == [{"path": str(tmp_path / "a.yaml"), "sha256": "ab" * 32}]
+    cfg = load(small_month().write(tmp_path))
+    assert [f["path"] for f in config_files(cfg)] == [str(cfg.path)]
+    cfg.path.write_text(cfg.path.read_text() + "# changed after loading\n", encoding="utf-8")
+    assert config_files(cfg) is None          # the files no longer hash to the run's config sha256

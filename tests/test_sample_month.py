@@ -86,3 +86,25 @@ def test_diff_over_three_sample_months_finds_exactly_the_planted_flags(tmp_path)
     assert actual == expected
     decoys = {d["brukare_id"] if isinstance(d, dict) else d for d in planted["decoys"]}
     assert not decoys & set(got["brukare_id"].drop_nulls().to_list())
+
+
+def test_sample_sheets_leave_out_insatser_outside_lov_and_their_hours_add_up(settled, tmp_path):
+    """Seed 001: the Timunderlag LOV holds only insatser within LOV (Natthjälp and Tillsyn (digital)
+    are not); and in every table the displayed hours add up to its Totalt row."""
+    import openpyxl
+    from lovkorning.writers.workbook import write_all_workbooks
+    from lovkorning.writers.xlsx import Options
+    opts = Options.of(load(REPO / "lovkorning.yaml"))
+    assert opts.utanfor_lov == {"Natthjälp", "Tillsyn (digital)"}
+    assert settled.avr.tid.filter(pl.col("insats").is_in(sorted(opts.utanfor_lov))).height
+    write_all_workbooks(settled.avr, tmp_path, opts=opts)
+    hours = {"Beviljad tid", "Uppehåll", "Beviljad tid LOV", "Utförd tid", "Ersättn.timmar", "Ersatt tid (h)"}
+    for path in sorted(tmp_path.glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path)
+        for sheet in ("Timunderlag", "Per brukare", "Rader"):
+            rows = list(wb[sheet].iter_rows(values_only=True))
+            header, body, total = rows[0], rows[1:-1], rows[-1]
+            assert not opts.utanfor_lov & {r[header.index("Insats" if "Insats" in header else "Insatstyp")] for r in body}
+            for k, h in enumerate(header):
+                if h in hours and total[k] is not None:
+                    assert sum(round((r[k] or 0) * 100) for r in body) == round(total[k] * 100), (path.name, sheet, h)

@@ -18,7 +18,10 @@ from lovkorning.money import hours_value, time_amount
 from lovkorning.period import Period
 from lovkorning.result import JUSTERINGAR_SCHEMA, RADER_SCHEMA, TID_SCHEMA, Avrakning, Kommun, RunInfo
 from lovkorning.writers.sammanstallning import write_sammanstallning
+from lovkorning.settle import andel_utford
+from lovkorning.writers import readback
 from lovkorning.writers.workbook import write_all_workbooks, write_utforare_workbook
+from lovkorning.writers.xlsx import Options
 
 PNR_A = "191212121212"
 PNR_A2 = "190000008888"
@@ -132,7 +135,7 @@ def test_timunderlag_reproduces_seed_001(tmp_path):
     write_utforare_workbook(seed_001(), "U1", path)
     rows = sheet_rows(path, "Timunderlag")
     assert rows[0] == ("Insatstyp", "Beviljad tid", "Uppehåll", "Beviljad tid LOV", "Utförd tid",
-                       "Ersättn.timmar", "Antal besök", "Tid per besök", "Belopp (kr)")
+                       "Ersättn.timmar", "Antal besök", "Tid per besök", "Belopp inkl. zontillägg (kr)")
     assert rows[1] == ("RAM-tid", 12.43, None, 12.43, 8.13, 12.43, 32, 0.25, 5593.5)
     assert rows[2] == ("Morgonhjälp", None, None, None, 0.15, 0, 1, 0.15, 0)
     assert rows[3] == ("Totalt", 12.43, None, 12.43, 8.28, 12.43, 33, 0.25, 5593.5)
@@ -366,7 +369,7 @@ def test_sammanstallning_totals_and_payout(tmp_path):
     assert total[10] == sum(avr.totals.values()) / 100
     assert total[11] == paid / 100
     assert total[12] == 2 and total[7] == 36
-    assert row_labelled(rows, "Avvikelser utan utförare")[1] == 1
+    assert row_labelled(rows, "Avvikelser utan utförare i registret")[1] == 1
     koder = sheet_rows(path, "Avvikelser per kod")
     assert koder[1:] == [("ogiltigt-datum", "fel", "Ogiltigt datum", 1),
                          ("kort-besok", "varning", "Kort besök", 1),
@@ -379,3 +382,183 @@ def test_sammanstallning_mismatch_raises(tmp_path):
     avr.totals["B"] -= 100
     with pytest.raises(ValueError):
         write_sammanstallning(avr, tmp_path / "s.xlsx")
+
+
+# --------------------------------------------------------------------------- review: one definition, LOV only, labels
+
+
+def _table(rows, first="Utförare-id") -> tuple[tuple, list[tuple], tuple]:
+    """(header, body, Totalt) of the table whose header row starts with `first`."""
+    top = next(i for i, r in enumerate(rows) if r[0] == first)
+    end = next(i for i in range(top + 1, len(rows)) if rows[i][0] == "Totalt")
+    return rows[top], rows[top + 1:end], rows[end]
+
+
+def test_andel_utford_counts_only_time_on_insatser_with_beviljad_tid(tmp_path):
+    """Andel utförd = utförd on insatser with beviljad tid / beviljad tid LOV (README, settle.time_sums):
+    a misregistered Morgonhjälp hour without beviljad tid does not raise it, in the Per brukare
+    Totalt row nor in the sammanställning (it was 25 200 / 36 000 = 70 %; by definition 50 %)."""
+    avr = build([utforare("U1", "Omsorg Öst AB")],
+                [tid("U1", PNR_A, "RAM-tid", beviljad=36_000, utford=18_000, besok=20),
+                 tid("U1", PNR_A, "Morgonhjälp", utford=7_200, besok=2)],
+                [line("U1", PNR_A, "RAM-tid", sek=36_000)])
+    mot, bev = andel_utford(avr.tid)["U1"]
+    assert (mot, bev) == (18_000, 36_000)
+    write_utforare_workbook(avr, "U1", tmp_path / "U1.xlsx")
+    per_brukare = sheet_rows(tmp_path / "U1.xlsx", "Per brukare")
+    assert per_brukare[0][9] == "Andel utförd"
+    assert per_brukare[-1][9] == pytest.approx(mot / bev)
+    assert [r[9] for r in per_brukare[1:-1]] == [None, 0.5]     # Morgonhjälp has no beviljad tid
+    write_sammanstallning(avr, tmp_path / "s.xlsx")
+    header, body, total = _table(sheet_rows(tmp_path / "s.xlsx", "Sammanställning"))
+    k = header.index("Andel utförd")
+    assert body[0][k] == pytest.approx(0.5) and total[k] == pytest.approx(0.5)
+    assert body[0][header.index("Utförd tid (h)")] == 7.0        # utförd tid itself stays all of it
+
+
+OUTSIDE = Options(utanfor_lov=frozenset({"Natthjälp", "Tillsyn (digital)"}))
+
+
+def with_natthjalp() -> Avrakning:
+    avr = seed_001()
+    extra = pl.DataFrame([tid("U1", PNR_A, "Natthjälp", beviljad=3_600, utford=1_800, besok=2)], schema=TID_SCHEMA)
+    avr.tid = pl.concat([avr.tid, extra])
+    return avr
+
+
+def test_insatser_outside_lov_are_not_in_the_lov_rows_or_sums(tmp_path):
+    """Seed 001: the Timunderlag LOV covers only insatser within LOV. Natthjälp (basis none) is
+    left out of Timunderlag, Per brukare and the sammanställning's LOV figures, and shown apart."""
+    avr = with_natthjalp()
+    path = tmp_path / "U1.xlsx"
+    write_utforare_workbook(avr, "U1", path, OUTSIDE)
+    rows = sheet_rows(path, "Timunderlag")
+    assert [r[0] for r in rows[1:]] == ["RAM-tid", "Morgonhjälp", "Totalt"]
+    assert rows[3] == ("Totalt", 12.43, None, 12.43, 8.28, 12.43, 33, 0.25, 5593.5)
+    assert [r[1] for r in sheet_rows(path, "Per brukare")[1:-1]] == ["Morgonhjälp", "RAM-tid"]
+    apart = sheet_rows(path, "Utanför LOV")
+    assert "utanför LOV" in apart[0][0] and "ingår inte" in apart[0][0]
+    assert apart[2:] == [("Brukare", "Insats", "Beviljad tid", "Utförd tid", "Antal besök"),
+                         ("19121212-1212", "Natthjälp", 1.0, 0.5, 2)]
+    write_sammanstallning(avr, tmp_path / "s.xlsx", OUTSIDE)
+    srows = sheet_rows(tmp_path / "s.xlsx", "Sammanställning")
+    header, body, total = _table(srows)
+    for h, want in (("Beviljad tid LOV (h)", 12.43), ("Utförd tid (h)", 8.28), ("Antal besök", 33)):
+        assert body[0][header.index(h)] == want and total[header.index(h)] == want, h
+    assert row_labelled(srows, "Utanför LOV, ingår inte i tiderna")[1] == "Natthjälp"
+
+
+def test_workbook_without_time_outside_lov_has_no_extra_sheet(tmp_path):
+    write_utforare_workbook(seed_001(), "U1", tmp_path / "U1.xlsx", OUTSIDE)
+    assert "Utanför LOV" not in openpyxl.load_workbook(tmp_path / "U1.xlsx").sheetnames
+
+
+def late(avr: Avrakning, filedatum: date) -> Avrakning:
+    from dataclasses import replace
+    return replace(avr, run=replace(avr.run, filedatum=filedatum))
+
+
+def test_payment_day_is_what_the_payment_file_says(tmp_path):
+    """A file made after the payment day (2023-10-13) carries GENAST (LB) or asks for the first
+    bank day after it (pain.001): the sheets say so instead of showing the planned day."""
+    avr = late(two_utforare(), date(2023, 10, 20))
+    write_utforare_workbook(avr, "A", tmp_path / "A.xlsx")
+    want = "Omgående (GENAST), planerad 2023-10-13"
+    assert row_labelled(sheet_rows(tmp_path / "A.xlsx", "Sammanfattning"), "Betalningsdag")[1] == want
+    write_sammanstallning(avr, tmp_path / "s.xlsx")
+    assert row_labelled(sheet_rows(tmp_path / "s.xlsx", "Sammanställning"), "Betalningsdag")[1] == want
+    pain = Options(payment_format="pain.001")
+    write_utforare_workbook(avr, "A", tmp_path / "P.xlsx", pain)
+    rows = sheet_rows(tmp_path / "P.xlsx", "Sammanfattning")
+    assert row_labelled(rows, "Betalningsdag")[1].date() == date(2023, 10, 20)
+    assert row_labelled(rows, "Planerad betalningsdag")[1].date() == date(2023, 10, 13)
+    write_sammanstallning(avr, tmp_path / "ps.xlsx", pain)
+    assert row_labelled(sheet_rows(tmp_path / "ps.xlsx", "Sammanställning"), "Betalningsdag")[1].date() == date(2023, 10, 20)
+
+
+def test_belopp_says_it_includes_the_zon_supplement_and_ties_to_sammanfattning(tmp_path):
+    avr = two_utforare()
+    path = tmp_path / "A.xlsx"
+    write_utforare_workbook(avr, "A", path)
+    summary = sheet_rows(path, "Sammanfattning")
+    rules = [r[3] for r in summary[summary.index(row_labelled(summary, "Post")) + 1:]
+             if r[0] in ("Ramtid", "Genomförandeplan", "Zontillägg")]
+    for sheet in ("Timunderlag", "Per brukare"):
+        rows = sheet_rows(path, sheet)
+        assert rows[0][-1] == "Belopp inkl. zontillägg (kr)"
+        assert round(rows[-1][-1] * 100) == round(sum(rules) * 100) == 360_000 + 1_234 + 225_000 + 90_000
+
+
+def test_avvikelser_naming_an_utforare_not_in_the_register_count_as_unattributed(tmp_path):
+    """okand-utforare names U99, which has no row: the rows plus the unattributed add up to the total."""
+    avr = two_utforare()
+    extra = pl.DataFrame([avvikelse("U99", None, "okand-utforare", rad=3)], schema=avv.SCHEMA)
+    avr.avvikelser = pl.concat([avr.avvikelser, extra])
+    write_sammanstallning(avr, tmp_path / "s.xlsx")
+    rows = sheet_rows(tmp_path / "s.xlsx", "Sammanställning")
+    header, body, total = _table(rows)
+    k = header.index("Antal avvikelser")
+    unattributed = row_labelled(rows, "Avvikelser utan utförare i registret")[1]
+    per_kod = sheet_rows(tmp_path / "s.xlsx", "Avvikelser per kod")[-1][3]
+    assert (sum(r[k] for r in body), unattributed, per_kod) == (2, 2, 4)
+    assert total[k] + unattributed == per_kod
+
+
+def test_egen_regi_total_is_labelled_no_payment_and_reads_back(tmp_path):
+    path = tmp_path / "E.xlsx"
+    avr = two_utforare()
+    assert write_utforare_workbook(avr, "E", path) == 45_000
+    rows = sheet_rows(path, "Sammanfattning")
+    assert row_labelled(rows, "Ersättning (ingen utbetalning)")[3] == 450.0
+    assert not [r for r in rows if r[0] == "Att betala"]
+    assert readback.workbook_total(path) == 45_000
+    assert readback.cell_right_of(path, "Sammanfattning", ("Att betala", "Ersättning (ingen utbetalning)"), 3) == 45_000
+    write_utforare_workbook(avr, "A", tmp_path / "A.xlsx")
+    assert readback.workbook_total(tmp_path / "A.xlsx") == avr.totals["A"]
+
+
+def test_preliminary_sammanstallning_says_nothing_is_paid(tmp_path):
+    from dataclasses import replace
+    avr = two_utforare()
+    avr = replace(avr, run=replace(avr.run, status="PRELIMINÄR"))
+    paid = write_sammanstallning(avr, tmp_path / "s.xlsx")
+    header, _, _ = _table(sheet_rows(tmp_path / "s.xlsx", "Sammanställning"))
+    assert "Utbetalas (kr)" not in header and "Preliminärt, utbetalas ej (kr)" in header
+    assert readback.summary_paid(tmp_path / "s.xlsx") == paid
+    write_sammanstallning(two_utforare(), tmp_path / "f.xlsx")
+    assert "Utbetalas (kr)" in _table(sheet_rows(tmp_path / "f.xlsx", "Sammanställning"))[0]
+
+
+HOURS_HEADERS = {"Beviljad tid", "Uppehåll", "Beviljad tid LOV", "Utförd tid", "Ersättn.timmar",
+                 "Ersatt tid (h)", "Beviljad tid LOV (h)", "Utförd tid (h)"}
+
+
+def _assert_hours_add_up(header, body, total) -> int:
+    checked = 0
+    for k, h in enumerate(header):
+        if h in HOURS_HEADERS and total[k] is not None:
+            assert sum(round((r[k] or 0) * 100) for r in body) == round(total[k] * 100), h
+            checked += 1
+    return checked
+
+
+def test_displayed_hours_add_up_to_the_totalt_row(tmp_path):
+    """Three rows of 3 618 s (1,005 h): each rounded alone 1,01 (3,03), the total 10 854 s is 3,02 h.
+    The rows take their hundredths by largest remainder, so they add up to the Totalt row."""
+    sek = 3_618
+    utf = [utforare(u, f"{u} AB") for u in ("A", "B", "C")]
+    tids, rader = [], []
+    for u in ("A", "B", "C"):
+        for pnr in (PNR_A, PNR_A2, PNR_B):
+            tids.append(tid(u, pnr, "RAM-tid", beviljad=sek, uppehall=0, utford=sek, besok=1))
+            rader.append(line(u, pnr, "RAM-tid", sek=sek))
+    avr = build(utf, tids, rader)
+    write_utforare_workbook(avr, "A", tmp_path / "A.xlsx")
+    rows = sheet_rows(tmp_path / "A.xlsx", "Per brukare")
+    assert [r[2] for r in rows[1:]] == [1.01, 1.01, 1.0, 3.02]     # the earlier rows on a tie
+    checked = _assert_hours_add_up(rows[0], rows[1:-1], rows[-1])
+    rows = sheet_rows(tmp_path / "A.xlsx", "Rader")
+    checked += _assert_hours_add_up(rows[0], rows[1:-1], rows[-1])
+    write_sammanstallning(avr, tmp_path / "s.xlsx")
+    checked += _assert_hours_add_up(*_table(sheet_rows(tmp_path / "s.xlsx", "Sammanställning")))
+    assert checked == 4 + 1 + 2

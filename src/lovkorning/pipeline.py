@@ -29,7 +29,7 @@ from .result import Avrakning, Kommun, RunInfo
 from .schedule import execution_date, payment_date, run_day
 from .settle import add_supplements, adjustments, brukare_zon, time_table, totals
 from .visits import Visits, double_staffing, pair_visits
-from .writers.files import avvikelser_csv, manifest, private_file, sha256
+from .writers.files import avvikelser_csv, config_files, manifest, private_file, sha256
 from .outputs import crash_point
 from .writers.lb import Payment, parse_lb_totals, render_lb
 
@@ -95,14 +95,16 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     from .writers.readback import summary_paid          # the writers and openpyxl: not needed for --dry-run
     from .writers.sammanstallning import write_sammanstallning
     from .writers.workbook import write_all_workbooks
+    from .writers.xlsx import Options
 
     avr = settled.avr
     private_file(version / "avvikelser.csv", avvikelser_csv(avr.avvikelser))
     many = avr.utforare.height >= 16          # below that, starting processes costs more than it saves
-    write_all_workbooks(avr, version / "avrakning", workers=min(2, os.cpu_count() or 1) if many else 1)
+    opts = Options.of(cfg)                    # insatser outside LOV, payment format: how the sheets show them
+    write_all_workbooks(avr, version / "avrakning", workers=min(2, os.cpu_count() or 1) if many else 1, opts=opts)
     write_besok(settled.visits.besok, version / "besok", avr.utforare["utforare_id"].to_list())
     crash_point("efter-arbetsbocker")
-    write_sammanstallning(avr, version / "sammanstallning.xlsx")
+    write_sammanstallning(avr, version / "sammanstallning.xlsx", opts)
     for name, data in (plan.carried if plan else {}).items():
         private_file(version / name, data)
     pay_bytes, remaining = render_payments(cfg, avr, plan.payments) if plan and plan.payments else (b"", [])
@@ -118,7 +120,8 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     outputs = {str(p.relative_to(version)): sha256(p) for p in sorted(version.rglob("*")) if p.is_file()}
     pay = {"file": plan.name, "format": cfg.cfg.payment_format, "records": rec["payment_records"],
            "total_ore": rec["payment_file_ore"]} if rec["ok"] and pay_bytes else None
-    private_file(version / "manifest.json", manifest(avr, cfg.sha256, cfg.path, settled.indata.sources, outputs, pay, rec))
+    private_file(version / "manifest.json", manifest(avr, cfg.sha256, cfg.path, settled.indata.sources, outputs, pay, rec,
+                                                     config_files(cfg)))
     if not rec["ok"]:
         raise ReconciliationError(f"Avstämningen misslyckades: {rec}. Ingen betalfil skrevs.")
     return rec

@@ -14,9 +14,11 @@ import polars as pl
 from ..avvikelser import KODER, SEVERITY_ORDER
 from ..money import format_kronor
 from ..result import Avrakning
+from ..settle import time_sums
 from .xlsx import (
-    REGI, Col, TotalMismatchError, cells, close_workbook, format_bankgiro, hours, kronor, open_workbook,
-    share, write_pairs, write_table,
+    PAID_HEADER, PAID_HEADER_PRELIMINARY, PRELIMINARY, REGI, Col, Options, TotalMismatchError, cells,
+    close_workbook, format_bankgiro, hours, kronor, lov_only, open_workbook, payment_day_pairs, share,
+    table_hours, write_pairs, write_table,
 )
 
 UTFORARE_COLS = [
@@ -25,37 +27,45 @@ UTFORARE_COLS = [
     Col("Utförd tid (h)", "hours", 15), Col("Andel utförd", "pct", 13),
     Col("Antal besök", "int", 12), Col("Ersättning (kr)", "money", 16),
     Col("Justeringar (kr)", "money", 16), Col("Att betala (kr)", "money", 16),
-    Col("Utbetalas (kr)", "money", 16), Col("Antal avvikelser", "int", 16),
+    Col(PAID_HEADER, "money", 16), Col("Antal avvikelser", "int", 16),
 ]
 KOD_COLS = [Col("Kod", "text", 32), Col("Allvarlighet", "text", 12),
             Col("Beskrivning", "text", 60), Col("Antal", "int", 10)]
-SUMS = ["beviljad_lov_sek", "utford_sek", "antal_besok", "ersattning_ore", "justering_ore",
+SUMS = ["beviljad_lov_sek", "utford_sek", "utford_mot_sek", "antal_besok", "ersattning_ore", "justering_ore",
         "att_betala_ore", "utbetalas_ore", "antal_avvikelser"]
+UNATTRIBUTED = "Avvikelser utan utförare i registret"
 
 
-def write_sammanstallning(avr: Avrakning, path: Path) -> int:
+def utforare_cols(status: str) -> list[Col]:
+    """A PRELIMINÄR run pays nothing: its payout column says so in its header."""
+    paid = PAID_HEADER_PRELIMINARY if status == PRELIMINARY else PAID_HEADER
+    return [c if c.header != PAID_HEADER else Col(paid, c.kind, max(c.width, len(paid) + 2)) for c in UTFORARE_COLS]
+
+
+def write_sammanstallning(avr: Avrakning, path: Path, opts: Options | None = None) -> int:
     """Write the run's summary workbook; return Σ "Utbetalas" in öre."""
     path = Path(path)
-    df = _per_utforare(avr)
+    opts = opts or Options()
+    df = _per_utforare(avr, opts)
     _check_totals(avr, df)
     wb, fmts = open_workbook(path, avr.run, f"LOV-sammanställning {avr.period.label}")
     ws = wb.add_worksheet("Sammanställning")
     ws.write_string(0, 0, f"LOV-sammanställning {avr.period.label}", fmts.title)
-    top = write_pairs(ws, fmts, 2, _header_pairs(avr)) + 1
+    top = write_pairs(ws, fmts, 2, _header_pairs(avr, opts)) + 1
     totals = df.select(pl.col(SUMS).sum())
-    write_table(ws, fmts, top, UTFORARE_COLS, cells(df, _display()).iter_rows(),
+    write_table(ws, fmts, top, utforare_cols(avr.run.status), cells(df, _display()).iter_rows(),
                 list(cells(totals, _display(total=True)).row(0)))
     _write_koder(wb.add_worksheet("Avvikelser per kod"), fmts, avr.avvikelser)
     close_workbook(wb, path)
     return int(totals["utbetalas_ore"][0])
 
 
-def _per_utforare(avr: Avrakning) -> pl.DataFrame:
+def _per_utforare(avr: Avrakning, opts: Options) -> pl.DataFrame:
     """One row per utförare of the register, sorted by id, with its sums (0 where it has none)."""
-    # Antal besök per utförare: each visit once, under its first insats (besok_forsta), however
-    # many insatser it has (antal_besok counts a visit in the row of each of its insatser)
-    tid = avr.tid.group_by("utforare_id").agg(pl.col("beviljad_lov_sek", "utford_sek").sum(),
-                                              pl.col("besok_forsta").sum().alias("antal_besok"))
+    # settle.time_sums, the definition the deduction and the follow-up use: beviljad tid LOV,
+    # utförd tid, utförd tid on insatser with beviljad tid (andel utförd's numerator), and Antal
+    # besök with each visit once, under its first insats; insatser outside LOV left out
+    tid = time_sums(lov_only(avr.tid, opts), ["utforare_id"]).rename({"beviljad_sek": "beviljad_lov_sek"})
     lines = avr.rader.group_by("utforare_id").agg(
         (pl.col("belopp_ore") + pl.col("tillagg_ore").fill_null(0)).sum().alias("ersattning_ore"))
     just = avr.justeringar.group_by("utforare_id").agg(pl.col("belopp_ore").sum().alias("justering_ore"))
@@ -63,7 +73,7 @@ def _per_utforare(avr: Avrakning) -> pl.DataFrame:
     df = avr.utforare.select("utforare_id", "namn", "regi", "bankgiro").sort("utforare_id")
     for frame in (tid, lines, just, avv):
         df = df.join(frame, on="utforare_id", how="left")
-    df = df.with_columns(pl.col("beviljad_lov_sek", "utford_sek", "antal_besok", "ersattning_ore",
+    df = df.with_columns(pl.col("beviljad_lov_sek", "utford_sek", "utford_mot_sek", "antal_besok", "ersattning_ore",
                                 "justering_ore", "antal_avvikelser").fill_null(0))
     pay = pl.col("ersattning_ore") + pl.col("justering_ore")
     payee = (pl.col("regi") == "privat") & (pay > 0)
@@ -94,17 +104,24 @@ def _display(total: bool = False) -> list[pl.Expr]:
     else:
         text = ["utforare_id", "namn", pl.col("regi").replace(REGI), "bankgiro_text"]
     money = [kronor(pl.col(c)) for c in ("ersattning_ore", "justering_ore", "att_betala_ore", "utbetalas_ore")]
-    return [*text, hours(pl.col("beviljad_lov_sek")), hours(pl.col("utford_sek")),
-            share("utford_sek", "beviljad_lov_sek"), "antal_besok", *money, "antal_avvikelser"]
+    h = hours if total else table_hours      # the rows' hours add up to the Totalt row
+    return [*text, h(pl.col("beviljad_lov_sek")), h(pl.col("utford_sek")),
+            share("utford_mot_sek", "beviljad_lov_sek"), "antal_besok", *money, "antal_avvikelser"]
 
 
-def _header_pairs(avr: Avrakning) -> list[tuple[str, object]]:
+def _header_pairs(avr: Avrakning, opts: Options) -> list[tuple[str, object]]:
     pairs = [("Kommun", avr.kommun.namn), ("Månad", avr.period.label),
              ("Körnings-id", avr.run.run_id), ("Status", avr.run.status),
-             ("Betalningsdag", avr.run.betalningsdag)]
-    unattributed = avr.avvikelser["utforare_id"].null_count()
+             *payment_day_pairs(avr.run, opts)]
+    # a finding without an utförare, or naming one not in the register (okand-utforare), is in
+    # no utförare's row: counted here, so the rows and this add up to the per-code total
+    known = avr.utforare["utforare_id"].to_list()
+    unattributed = avr.avvikelser.filter(~pl.col("utforare_id").is_in(known).fill_null(False)).height
     if unattributed:
-        pairs.append(("Avvikelser utan utförare", unattributed))
+        pairs.append((UNATTRIBUTED, unattributed))
+    outside = sorted(set(avr.tid["insats"].drop_nulls()) & opts.utanfor_lov)
+    if outside:
+        pairs.append(("Utanför LOV, ingår inte i tiderna", ", ".join(outside)))
     return pairs
 
 

@@ -20,8 +20,9 @@ from xlsxwriter.worksheet import Worksheet
 from .. import money
 from ..result import Avrakning
 from .xlsx import (
-    REGI, Col, Formats, TotalMismatchError, cells, close_workbook, format_bankgiro, format_orgnr, hours, kronor,
-    nonzero, open_workbook, per_visit_hours, personnummer, share, sv_key, write_pairs, write_table,
+    REGI, TOTAL_LABEL, TOTAL_LABEL_EGEN, Col, Formats, Options, TotalMismatchError, cells, close_workbook,
+    format_bankgiro, format_orgnr, hours, kronor, lov_only, nonzero, open_workbook, outside_lov, payment_day_pairs,
+    per_visit_hours, personnummer, share, sv_key, table_hours, total_hours, write_pairs, write_table,
 )
 
 # --------------------------------------------------------------------------- one utförare
@@ -30,6 +31,13 @@ FRAMES = ("tid", "rader", "justeringar", "avvikelser")
 # besok_forsta (result.TID_SCHEMA): the visits counted under their first insats only, so that a
 # total row counts a visit with several insatser once; rows per insats show antal_besok.
 TID_SUMS = ["beviljad_sek", "uppehall_sek", "beviljad_lov_sek", "utford_sek", "antal_besok", "besok_forsta"]
+# andel utförd = utförd tid on insatser with beviljad tid / beviljad tid LOV, as settle.time_sums
+# (utford_mot_sek) defines it for the deduction and the follow-up: a row per utförare × brukare ×
+# insats counts its utförd tid in the numerator only when it has beviljad tid LOV
+UTFORD_MOT = pl.col("utford_sek").filter(pl.col("beviljad_lov_sek") > 0).sum().alias("utford_mot_sek")
+# the money columns of Timunderlag and Per brukare: a line's amount with its zon supplement, so
+# the Totalt is Sammanfattning's rules plus Zontillägg (Rader lists the two apart)
+BELOPP = Col("Belopp inkl. zontillägg (kr)", "money", 27)
 
 TIME_COLS = [
     Col("Beviljad tid", "hours", 12), Col("Uppehåll", "hours", 10),
@@ -37,9 +45,13 @@ TIME_COLS = [
     Col("Ersättn.timmar", "hours", 15), Col("Antal besök", "int", 12),
     Col("Tid per besök", "hours", 13),
 ]
-TIMUNDERLAG_COLS = [Col("Insatstyp", "text", 24), *TIME_COLS, Col("Belopp (kr)", "money", 15)]
+TIMUNDERLAG_COLS = [Col("Insatstyp", "text", 24), *TIME_COLS, BELOPP]
 PER_BRUKARE_COLS = [Col("Brukare", "text", 15), Col("Insats", "text", 24), *TIME_COLS,
-                    Col("Andel utförd", "pct", 13), Col("Belopp (kr)", "money", 15)]
+                    Col("Andel utförd", "pct", 13), BELOPP]
+UTANFOR_LOV_COLS = [Col("Brukare", "text", 15), Col("Insats", "text", 24), Col("Beviljad tid", "hours", 12),
+                    Col("Utförd tid", "hours", 11), Col("Antal besök", "int", 12)]
+UTANFOR_LOV_NOTE = ("Insatser utanför LOV: ersätts inte och ingår inte i Timunderlag, Per brukare "
+                    "eller någon summa för LOV. Avvikelser-bladet nämner dem.")
 AVVIKELSE_COLS = [Col("Kod", "text", 28), Col("Allvarlighet", "text", 12),
                   Col("Brukare", "text", 15), Col("Fil", "text", 24), Col("Rad", "int", 8),
                   Col("Kolumn", "text", 16), Col("Meddelande", "text", 80)]
@@ -67,19 +79,19 @@ class Part:
         return self.utforare["utforare_id"]
 
 
-def write_utforare_workbook(avr: Avrakning, utforare_id: str, path: Path) -> int:
+def write_utforare_workbook(avr: Avrakning, utforare_id: str, path: Path, opts: Options | None = None) -> int:
     """Write the settlement workbook of one utförare; return the öre in its "Att betala" cell."""
     frames = {n: getattr(avr, n).filter(pl.col("utforare_id") == utforare_id) for n in FRAMES}
-    return _write_part(avr, Part(_utforare_row(avr, utforare_id), **frames), Path(path))
+    return _write_part(avr, Part(_utforare_row(avr, utforare_id), **frames), Path(path), opts or Options())
 
 
-def write_all_workbooks(avr: Avrakning, out_dir: Path, workers: int = 1) -> dict[str, int]:
+def write_all_workbooks(avr: Avrakning, out_dir: Path, workers: int = 1, opts: Options | None = None) -> dict[str, int]:
     """`out_dir/<utforare_id>.xlsx` for every utförare in the register (those without lines get
     a workbook of zeros); the frames are partitioned once. With `workers` > 1 the workbooks are
     written by that many processes (the output is the same). Returns {utforare_id: öre written}."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = _jobs(avr, out_dir)
+    jobs = _jobs(avr, out_dir, opts or Options())
     if workers <= 1 or len(jobs) < 2:
         return dict(map(_write_job, jobs))
     # spawn, not fork: polars' thread pool does not survive a fork
@@ -87,7 +99,7 @@ def write_all_workbooks(avr: Avrakning, out_dir: Path, workers: int = 1) -> dict
         return dict(pool.map(_write_job, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
 
 
-def _jobs(avr: Avrakning, out_dir: Path) -> list[tuple[Avrakning, Part, Path]]:
+def _jobs(avr: Avrakning, out_dir: Path, opts: Options) -> list[tuple[Avrakning, Part, Path, Options]]:
     """One (run context, part, path) per utförare, in id order. The context is the Avrakning
     without its frames, so a job is small to hand to another process."""
     parts = {n: _partition(getattr(avr, n)) for n in FRAMES}
@@ -96,7 +108,7 @@ def _jobs(avr: Avrakning, out_dir: Path) -> list[tuple[Avrakning, Part, Path]]:
     for row in avr.utforare.sort("utforare_id").iter_rows(named=True):
         uid = _file_stem(row["utforare_id"])
         frames = {n: parts[n].get(uid, getattr(avr, n).clear()) for n in FRAMES}
-        jobs.append((context, Part(row, **frames), out_dir / f"{uid}.xlsx"))
+        jobs.append((context, Part(row, **frames), out_dir / f"{uid}.xlsx", opts))
     return jobs
 
 
@@ -107,9 +119,9 @@ def _file_stem(utforare_id: str) -> str:
     return utforare_id
 
 
-def _write_job(job: tuple[Avrakning, Part, Path]) -> tuple[str, int]:
-    context, part, path = job
-    return part.id, _write_part(context, part, path)
+def _write_job(job: tuple[Avrakning, Part, Path, Options]) -> tuple[str, int]:
+    context, part, path, opts = job
+    return part.id, _write_part(context, part, path, opts)
 
 
 def _partition(df: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -125,17 +137,21 @@ def _utforare_row(avr: Avrakning, utforare_id: str) -> dict:
     return rows[0]
 
 
-def _write_part(avr: Avrakning, part: Part, path: Path) -> int:
+def _write_part(avr: Avrakning, part: Part, path: Path, opts: Options) -> int:
     _check_own(part)
     amounts = _amount_rows(part)
     ore = _check_total(avr, part.id, sum(a[3] for a in amounts))
     wb, fmts = open_workbook(path, avr.run, f"LOV-avräkning {avr.period.label} {part.id}")
     summary = wb.add_worksheet("Sammanfattning")
-    n_insats = _write_timunderlag(wb.add_worksheet("Timunderlag"), fmts, part)
-    _write_per_brukare(wb.add_worksheet("Per brukare"), fmts, part)
+    lov = replace(part, tid=lov_only(part.tid, opts))
+    n_insats = _write_timunderlag(wb.add_worksheet("Timunderlag"), fmts, lov)
+    _write_per_brukare(wb.add_worksheet("Per brukare"), fmts, lov)
     _write_avvikelser(wb.add_worksheet("Avvikelser"), fmts, part.avvikelser)
     _write_rader(wb.add_worksheet("Rader"), fmts, part.rader)
-    _write_summary(summary, fmts, avr, part, amounts, ore)
+    outside = outside_lov(part.tid, opts)
+    if outside.height:
+        _write_utanfor_lov(wb.add_worksheet("Utanför LOV"), fmts, outside)
+    _write_summary(summary, fmts, avr, part, amounts, ore, opts)
     _add_chart(wb, summary, n_insats)
     if avr.rattelse and part.id in avr.rattelse:
         _write_rattelse(wb.add_worksheet("Rättelse"), fmts, avr, avr.rattelse[part.id])
@@ -175,32 +191,35 @@ def _check_total(avr: Avrakning, utforare_id: str, ore: int) -> int:
 
 def _joined(part: Part, keys: list[str]) -> pl.DataFrame:
     """Time per key (from tid) next to paid time and amount per key (from the lines)."""
-    tid = part.tid.group_by(keys).agg(pl.col(TID_SUMS).sum())
+    tid = part.tid.group_by(keys).agg(pl.col(TID_SUMS).sum(), UTFORD_MOT)
     lines = part.rader.group_by(keys).agg(
         pl.col("ersatt_sek").sum(),
         (pl.col("belopp_ore") + pl.col("tillagg_ore").fill_null(0)).sum().alias("belopp_ore"))
     return (tid.join(lines, on=keys, how="full", coalesce=True, nulls_equal=True)
-            .with_columns(pl.col("ersatt_sek", "belopp_ore").fill_null(0)))
+            .with_columns(pl.col("ersatt_sek", "belopp_ore", "utford_mot_sek").fill_null(0)))
 
 
-def _time_values() -> list[pl.Expr]:
-    return [hours(nonzero("beviljad_sek")), hours(nonzero("uppehall_sek")),
-            hours(nonzero("beviljad_lov_sek")), hours(pl.col("utford_sek")),
-            hours(pl.col("ersatt_sek")), pl.col("antal_besok"), per_visit_hours()]
+def _time_values(rows: bool) -> list[pl.Expr]:
+    """The time cells of a row; `rows`: the table's rows, whose hours add up to the Totalt row
+    (table_hours), else the Totalt row itself (each sum rounded once)."""
+    h = table_hours if rows else hours
+    return [h(nonzero("beviljad_sek")), h(nonzero("uppehall_sek")),
+            h(nonzero("beviljad_lov_sek")), h(pl.col("utford_sek")),
+            h(pl.col("ersatt_sek")), pl.col("antal_besok"), per_visit_hours()]
 
 
 def _sums(df: pl.DataFrame) -> pl.DataFrame:
     """The Totalt row: sums, with Antal besök the distinct visits (each once, not once per insats)."""
-    return df.select(pl.col(TID_SUMS + ["ersatt_sek", "belopp_ore"]).sum()).with_columns(
+    return df.select(pl.col(TID_SUMS + ["utford_mot_sek", "ersatt_sek", "belopp_ore"]).sum()).with_columns(
         pl.col("besok_forsta").alias("antal_besok"))
 
 
 def _write_timunderlag(ws: Worksheet, fmts: Formats, part: Part) -> int:
     df = _joined(part, ["insats"]).sort(
         pl.col("beviljad_sek").fill_null(0) <= 0, sv_key("insats"), "insats")
-    values = [*_time_values(), kronor(pl.col("belopp_ore"))]
-    rows = cells(df, ["insats", *values]).iter_rows()
-    total = cells(_sums(df), [pl.lit("Totalt"), *values]).row(0)
+    values = [kronor(pl.col("belopp_ore"))]
+    rows = cells(df, ["insats", *_time_values(True), *values]).iter_rows()
+    total = cells(_sums(df), [pl.lit("Totalt"), *_time_values(False), *values]).row(0)
     write_table(ws, fmts, 0, TIMUNDERLAG_COLS, rows, list(total))
     return df.height
 
@@ -211,10 +230,21 @@ def _write_per_brukare(ws: Worksheet, fmts: Formats, part: Part) -> None:
     own = set(part.tid["brukare_id"].drop_nulls()) | set(part.rader["brukare_id"].drop_nulls())
     if not set(df["brukare_id"].drop_nulls()) <= own:
         raise ValueError(f"Per brukare för utförare {part.id} innehåller en annan utförares brukare.")
-    values = [*_time_values(), share("utford_sek", "beviljad_lov_sek"), kronor(pl.col("belopp_ore"))]
-    rows = cells(df, [personnummer("brukare_id").fill_null(NO_BRUKARE), "insats", *values]).iter_rows()
-    total = cells(_sums(df), [pl.lit("Totalt"), pl.lit(None, pl.String), *values]).row(0)
+    values = [share("utford_mot_sek", "beviljad_lov_sek"), kronor(pl.col("belopp_ore"))]
+    rows = cells(df, [personnummer("brukare_id").fill_null(NO_BRUKARE), "insats", *_time_values(True),
+                      *values]).iter_rows()
+    total = cells(_sums(df), [pl.lit("Totalt"), pl.lit(None, pl.String), *_time_values(False), *values]).row(0)
     write_table(ws, fmts, 0, PER_BRUKARE_COLS, rows, list(total))
+
+
+def _write_utanfor_lov(ws: Worksheet, fmts: Formats, tid: pl.DataFrame) -> None:
+    """The time of insatser outside LOV, apart: no LOV total includes it."""
+    df = tid.group_by("brukare_id", "insats").agg(pl.col("beviljad_sek", "utford_sek", "antal_besok").sum()).sort(
+        pl.col("brukare_id").is_null(), "brukare_id", sv_key("insats"), "insats")
+    ws.write_string(0, 0, UTANFOR_LOV_NOTE, fmts.label)
+    rows = cells(df, [personnummer("brukare_id").fill_null(NO_BRUKARE), "insats", hours(nonzero("beviljad_sek")),
+                      hours(pl.col("utford_sek")), "antal_besok"]).iter_rows()
+    write_table(ws, fmts, 2, UTANFOR_LOV_COLS, rows)
 
 
 def _write_avvikelser(ws: Worksheet, fmts: Formats, avvikelser: pl.DataFrame) -> None:
@@ -228,9 +258,9 @@ def _write_rader(ws: Worksheet, fmts: Formats, rader: pl.DataFrame) -> None:
                     "fran", "till", "regel", "bestallning_id", nulls_last=True)
     money_cols = [kronor(pl.col(c).fill_null(0)) for c in ("sats_ore", "belopp_ore", "tillagg_ore")]
     rows = cells(df, ["regel", "insats", personnummer("brukare_id"), "bestallning_id", "fran",
-                      "till", hours(pl.col("ersatt_sek")), nonzero("antal"), *money_cols]).iter_rows()
+                      "till", table_hours(pl.col("ersatt_sek")), nonzero("antal"), *money_cols]).iter_rows()
     sums = df.select(pl.col("ersatt_sek", "antal", "belopp_ore", "tillagg_ore").fill_null(0).sum()).row(0)
-    total = ["Totalt", None, None, None, None, None, money.hours_value(sums[0]), sums[1] or None,
+    total = ["Totalt", None, None, None, None, None, total_hours(df, "ersatt_sek"), sums[1] or None,
              None, sums[2] / 100, sums[3] / 100]
     write_table(ws, fmts, 0, RADER_COLS, rows, total)
 
@@ -247,14 +277,14 @@ def _amount_rows(part: Part) -> list[tuple[str, int | None, int | None, int]]:
     return rows
 
 
-def _summary_pairs(avr: Avrakning, part: Part, ore: int) -> list[tuple[str, object]]:
+def _summary_pairs(avr: Avrakning, part: Part, ore: int, opts: Options) -> list[tuple[str, object]]:
     u = part.utforare
     pairs = [
         ("Kommun", avr.kommun.namn), ("Utförare", f"{u['namn']} ({u['utforare_id']})"),
         ("Regi", REGI.get(u["regi"], u["regi"])), ("Organisationsnummer", format_orgnr(u.get("orgnr"))),
         ("Bankgiro", format_bankgiro(u.get("bankgiro"), u["regi"])), ("Månad", avr.period.label),
         ("Körnings-id", avr.run.run_id), ("Status", avr.run.status),
-        ("Betalningsdag", avr.run.betalningsdag),
+        *payment_day_pairs(avr.run, opts),
     ]
     if u["regi"] == "egen":
         pairs.append(("Anmärkning", "Egen regi: ingen utbetalning"))
@@ -264,13 +294,13 @@ def _summary_pairs(avr: Avrakning, part: Part, ore: int) -> list[tuple[str, obje
 
 
 def _write_summary(ws: Worksheet, fmts: Formats, avr: Avrakning, part: Part,
-                   amounts: list, ore: int) -> None:
+                   amounts: list, ore: int, opts: Options) -> None:
     ws.write_string(0, 0, f"LOV-avräkning {avr.period.label}", fmts.title)
-    row = write_pairs(ws, fmts, 2, _summary_pairs(avr, part, ore)) + 1
+    row = write_pairs(ws, fmts, 2, _summary_pairs(avr, part, ore, opts)) + 1
     ws.write_string(row, 0, "Belopp per regel", fmts.title)
     rows = [(post, None if bas is None else bas / 100, None if bp is None else bp / 10_000,
              belopp / 100) for post, bas, bp, belopp in amounts]
-    total = ["Att betala", None, None, ore / 100]
+    total = [TOTAL_LABEL_EGEN if part.utforare["regi"] == "egen" else TOTAL_LABEL, None, None, ore / 100]
     write_table(ws, fmts, row + 1, AMOUNT_COLS, rows, total, data_table=False)
 
 
