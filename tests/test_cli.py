@@ -205,3 +205,20 @@ def test_an_invalid_datum_is_wrong_usage_in_swedish(tmp_path):
     r = cli("run", "2023-09", "--config", str(cfg), "--datum", "2023-10-32")
     assert r.returncode == 2 and "inget giltigt datum" in r.stderr and "Internt fel" not in r.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "state").exists()
+
+
+def test_check_config_lists_catalogue_insatser_that_no_rule_names():
+    r = cli("check-config", str(REPO / "config/norrkoping.yaml"), "--manad", "2023-10")
+    assert r.returncode == 0, r.stderr
+    line = next(ln for ln in r.stdout.splitlines() if ln.startswith("Morgonhjälp "))
+    assert "ingen regel – avvikelse, ersätts inte" in line
+    named = next(ln for ln in r.stdout.splitlines() if ln.startswith("Natthjälp "))
+    assert "ersätts inte" in named and "ingen regel" not in named     # named by a basis: none rule
+
+
+def test_messages_print_square_brackets_as_they_are(capsys):
+    """The terminal prints messages literally: a value or list in brackets is not taken for markup."""
+    from lovkorning import report
+    report.console().print("FEL: ska vara en lista, t.ex. [dusch, bad]; fil [b]2023.csv")
+    out = capsys.readouterr().out
+    assert "[dusch, bad]" in out and "[b]2023.csv" in out

@@ -82,3 +82,12 @@ def test_a_settled_month_whose_inputs_changed_is_marked(tmp_path):
     r = cli("diff", "2023-09", "--months", "1", "--format", "json", "--out", "-", "--config", str(cfg))
     assert json.loads(r.stdout)["sources"] == {"2023-09": "historik-indata-andrade"}
     assert "indata har ändrats" in cli("diff", "2023-09", "--months", "1", "--config", str(cfg)).stdout
+
+
+def test_out_with_the_table_format_is_wrong_usage(tmp_path):
+    cfg = two_months(tmp_path)
+    target = tmp_path / "tabell.txt"
+    r = cli("diff", "2023-09", "--months", "2", "--out", str(target), "--config", str(cfg))
+    assert r.returncode == 2 and "gäller bara --format csv, xlsx eller json" in r.stderr, r.stderr
+    assert not target.exists()
+    assert cli("diff", "2023-09", "--months", "2", "--out", "-", "--config", str(cfg)).returncode == 0

@@ -145,6 +145,9 @@ def diff(month: str = typer.Argument(..., help="Sista månaden i jämförelsen, 
         raise typer.BadParameter(f"--by ska vara en av {', '.join(BY)}")
     if fmt not in FORMATS:
         raise typer.BadParameter(f"--format ska vara en av {', '.join(FORMATS)}")
+    if fmt == "table" and out is not None and str(out) != "-":
+        raise typer.BadParameter("gäller bara --format csv, xlsx eller json; tabellen visas bara i terminalen "
+                                 "(ange t.ex. --format csv --out FIL)", param_hint="--out")
     period = _period(month)
     try:
         cfg = load(config_path(config, dict(os.environ)))

@@ -10,23 +10,47 @@ extending file replaces that key of the base as a whole.
 from __future__ import annotations
 
 import hashlib
+import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
 from . import ids
 from .errors import ConfigError, Fel, Plats
-from .rates import RateBook, compile_rates
-from .schedule import PaymentRule
+from .period import Period
+from .rates import ROLLER, RateBook, compile_rates
+from .schedule import PaymentRule, payment_date, run_day
 
 INPUT_FILES = ("utforare", "bestallningar", "uppehall", "taggningar", "genomforandeplaner", "overtid")
 BASES = ("beviljad", "utford", "schablon", "besok", "manad", "start", "genomforandeplan", "none")
 RATE_DIMENSIONS = ("zon", "regi", "roll")
+
+
+def _two_decimals(v: Decimal) -> Decimal:
+    """Percents and kronor become integer hundredths (money.percent_to_bp): at most two decimals."""
+    if v * 100 != (v * 100).to_integral_value():
+        raise ValueError(f"{v} har fler än två decimaler; ange högst två (t.ex. 2.55)")
+    return v
+
+
+# A percent (or kronor amount) in the config: a number with at most two decimals.
+Percent = Annotated[Decimal, AfterValidator(_two_decimals)]
+Share = Annotated[Decimal, Field(ge=0, le=100), AfterValidator(_two_decimals)]    # 0–100 %
+
+
+def _as_text(v: Any) -> Any:
+    """A scalar read by YAML as a number or true/false, as the text it stands for in a CSV file."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
+    return v
 
 
 class Strict(BaseModel):
@@ -56,6 +80,15 @@ class InputsCfg(Strict):
     overtid: str | None = None
     columns: dict[str, dict[str, str]] = Field(default_factory=dict)
     values: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
+
+    @field_validator("columns", "values", mode="before")
+    @classmethod
+    def _scalars_as_text(cls, v: Any) -> Any:
+        """Column names and cell values are text in the files: `{korrigerad: {1: ja, 0: nej}}` means
+        the cells "1" and "0", so numbers and true/false read by YAML become that text again."""
+        def walk(x: Any) -> Any:
+            return {_as_text(k): walk(w) for k, w in x.items()} if isinstance(x, dict) else _as_text(x)
+        return {k: walk(w) for k, w in v.items()} if isinstance(v, dict) else v
 
     @field_validator("columns", "values")
     @classmethod
@@ -96,16 +129,20 @@ class VisitsCfg(Strict):
     @field_validator("window")
     @classmethod
     def _window(cls, v: tuple[str, str] | None) -> tuple[str, str] | None:
-        if v is not None:
-            for t in v:
-                parse_clock(t)
-        return v
+        return check_window(v)
+
+    @model_validator(mode="after")
+    def _min_max(self) -> "VisitsCfg":
+        if self.min_minutes > self.max_minutes:
+            raise ValueError(f"'min_minutes' ({self.min_minutes}) är större än 'max_minutes' ({self.max_minutes}): "
+                             "inget besök skulle räknas")
+        return self
 
 
 class MaxAndelCfg(Strict):
     """At most `percent` of the utförd time of insatser `av`, per utförare and month (survey, 003:
     delegated HSL paid up to 17 % of the utförd bistånd time)."""
-    percent: Decimal = Field(ge=0, le=1000)
+    percent: Percent = Field(ge=0, le=1000)
     av: list[str]
 
 
@@ -119,8 +156,8 @@ class RuleCfg(Strict):
     schablon: dict[str, Decimal] | None = None
     roller: list[str] | None = None
     tid: tuple[str, str] | None = None
-    uppehall_percent: dict[str, list[Decimal]] | None = None
-    avbojt_percent: dict[str, Decimal] | None = None
+    uppehall_percent: dict[str, list[Percent]] | None = None
+    avbojt_percent: dict[str, Share] | None = None
     max_andel: MaxAndelCfg | None = None
 
     def named_insatser(self) -> list[str]:
@@ -147,9 +184,14 @@ class RuleCfg(Strict):
     @field_validator("tid")
     @classmethod
     def _tid(cls, v: tuple[str, str] | None) -> tuple[str, str] | None:
-        if v is not None:
-            for t in v:
-                parse_clock(t)
+        return check_window(v)
+
+    @field_validator("roller")
+    @classmethod
+    def _roller(cls, v: list[str] | None) -> list[str] | None:
+        bad = [r for r in v or [] if r not in ROLLER]
+        if bad:
+            raise ValueError(f"okänd roll {', '.join(repr(r) for r in bad)}; tillåtna: {', '.join(ROLLER)}")
         return v
 
 
@@ -157,8 +199,8 @@ class SupplementCfg(Strict):
     name: str
     zon: list[str] | None = None
     flagga: str | None = None
-    percent: Decimal | None = None
-    per_utford_timme: Decimal | None = None
+    percent: Percent | None = Field(default=None, ge=0)
+    per_utford_timme: Percent | None = Field(default=None, ge=0)     # kronor per hour, at most two decimals
 
     @model_validator(mode="after")
     def _one(self) -> "SupplementCfg":
@@ -171,9 +213,9 @@ class DeductionCfg(Strict):
     """A percent off an utförare's total: for utförare with `flagga`, and/or whose andel utförd
     (utförd / beviljad tid LOV) is below `min_andel_utford` percent (survey, 003: 80 %)."""
     name: str
-    percent: Decimal = Field(ge=0, le=100)
+    percent: Percent = Field(ge=0, le=100)
     flagga: str | None = None
-    min_andel_utford: Decimal | None = Field(default=None, ge=0, le=100)
+    min_andel_utford: Percent | None = Field(default=None, ge=0, le=100)
 
     @model_validator(mode="after")
     def _when(self) -> "DeductionCfg":
@@ -183,16 +225,16 @@ class DeductionCfg(Strict):
 
 
 class MomsCfg(Strict):
-    percent: Decimal = Field(default=Decimal(0), ge=0, le=100)
+    percent: Percent = Field(default=Decimal(0), ge=0, le=100)
 
 
 class DiffCfg(Strict):
     """Follow-up thresholds for `lovkorning diff` (an extension of the contract)."""
-    target_percent: Decimal = Field(default=Decimal(85), ge=0, le=1000)      # 003: 85 % utförd of beviljad
-    review_percent: Decimal = Field(default=Decimal(20), ge=0, le=1000)      # 001: "skiljer sig väsentligt"
+    target_percent: Percent = Field(default=Decimal(85), ge=0, le=1000)      # 003: 85 % utförd of beviljad
+    review_percent: Percent = Field(default=Decimal(20), ge=0, le=1000)      # 001: "skiljer sig väsentligt"
     review_months: int = Field(default=2, ge=1, le=24)                        # 001: "minst två månader"
-    max_manual_percent: Decimal = Field(default=Decimal(10), ge=0, le=100)   # time registered by hand only
-    max_declined_per_100: Decimal = Field(default=Decimal(5), ge=0)          # 003: avböjda besök
+    max_manual_percent: Percent = Field(default=Decimal(10), ge=0, le=100)   # time registered by hand only
+    max_declined_per_100: Percent = Field(default=Decimal(5), ge=0)          # 003: avböjda besök
 
 
 class Config(Strict):
@@ -247,10 +289,21 @@ def parse_clock(text: str) -> int:
         hh, mm = str(text).split(":")
         h, m = int(hh), int(mm)
     except ValueError:
-        raise ValueError(f"'{text}' är ingen klockslag (TT:MM)") from None
+        raise ValueError(f"'{text}' är inget klockslag (TT:MM)") from None
     if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
-        raise ValueError(f"'{text}' är ingen klockslag (TT:MM)")
+        raise ValueError(f"'{text}' är inget klockslag (TT:MM)")
     return h * 3600 + m * 60
+
+
+def check_window(v: tuple[str, str] | None) -> tuple[str, str] | None:
+    """A daily window ["07:00", "22:30"] (or across midnight): two clock times that differ. Its start
+    equal to its end (07:00–07:00, 24:00–00:00) says nothing clear; the whole day is 00:00–24:00."""
+    if v is not None:
+        a, b = parse_clock(v[0]), parse_clock(v[1])
+        if a % 86_400 == b % 86_400 and (a, b) != (0, 86_400):
+            raise ValueError(f"början och slut är samma klockslag ('{v[0]}'–'{v[1]}'); ange ett fönster med "
+                             "längd, eller [\"00:00\", \"24:00\"] för hela dygnet")
+    return v
 
 
 # ---------------------------------------------------------------- loading
@@ -272,22 +325,37 @@ def _yaml() -> YAML:
     return y
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_yaml(path: Path, via: Plats | None = None) -> tuple[Any, bytes]:
+    """The parsed file and its bytes. `via`: the `extends` line that names it, where an error about
+    the file itself (missing, a folder, unreadable) is reported."""
+    named = f": {path} (från 'extends')" if via else "."
+    where = via or Plats(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(Fel("Konfigurationsfilen finns inte.", Plats(str(path)))) from None
+        raise ConfigError(Fel(f"Konfigurationsfilen finns inte{named}", where)) from None
+    except IsADirectoryError:
+        raise ConfigError(Fel(f"Konfigurationsfilen kan inte läsas: {path} är en mapp, inte en fil.", where)) from None
+    except OSError as exc:
+        raise ConfigError(Fel(f"Konfigurationsfilen kan inte läsas: {path} ({exc.strerror or type(exc).__name__}).",
+                              where)) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(Fel("Konfigurationsfilen är inte UTF-8.", Plats(str(path)))) from None
     try:
         data = _yaml().load(text)
     except MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        what = "dubblerad nyckel" if "duplicate key" in str(exc.problem) else "ogiltig YAML"
-        raise ConfigError(Fel(f"{what}: {exc.problem}", Plats(str(path), line))) from None
+        dup = re.match(r'found duplicate key "(.*)" with value', str(exc.problem))
+        if dup:     # YAML compares keys as values: 1 and true, 2023-10-01 and "2023-10-01" are the same key
+            msg = f"dubblerad nyckel '{dup.group(1)}': nyckeln står redan tidigare i samma mappning"
+        else:
+            msg = f"ogiltig YAML: {exc.problem}"
+        raise ConfigError(Fel(msg, Plats(str(path), line))) from None
     if not isinstance(data, dict):
         raise ConfigError(Fel("Konfigurationen måste vara en YAML-mappning.", Plats(str(path), 1)))
-    return data
+    return data, raw
 
 
 def _absolutize(data: dict, base: Path) -> None:
@@ -299,20 +367,22 @@ def _absolutize(data: dict, base: Path) -> None:
                     block[key] = str((base / block[key]).resolve()) if not Path(block[key]).is_absolute() else block[key]
 
 
-def _load_tree(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, dict[str, Path], list[bytes]]:
+def _load_tree(path: Path, seen: tuple[Path, ...] = (), via: Plats | None = None
+               ) -> tuple[dict, dict[str, Path], list[bytes]]:
     """Raw data, which file each top-level key came from, and the bytes of every file read."""
     path = path.resolve()
     if path in seen:
         raise ConfigError(Fel("'extends' bildar en cirkel.", Plats(str(path))))
-    data = _read_yaml(path)
+    data, content = _read_yaml(path, via)
     _absolutize(data, path.parent)
-    raw = [path.read_bytes()]
+    raw = [content]
     origin = {k: path for k in data}
+    extends_at = Plats(str(path), _line_of(data, ("extends",)))
     parent = data.pop("extends", None)
     origin.pop("extends", None)
     if parent is None:
         return data, origin, raw
-    base, base_origin, base_raw = _load_tree(path.parent / str(parent), seen + (path,))
+    base, base_origin, base_raw = _load_tree(path.parent / str(parent), seen + (path,), extends_at)
     base.update(data)
     if hasattr(base, "lc") and hasattr(data, "lc"):   # top-level lines of replaced keys: from the extending file
         base.lc.data = {**(base.lc.data or {}), **(data.lc.data or {})}
@@ -337,19 +407,82 @@ def _line_of(data: Any, loc: tuple) -> int | None:
     return line
 
 
+NUMBER = "ett tal med decimalpunkt (t.ex. 2.5)"
+LIST = "en lista (värden inom [ ], åtskilda med komma)"       # no [word]: the terminal reads that as markup
+MAPPING = "en mappning (nyckel: värde, eller { } med nyckel: värde)"
+# pydantic's error types, as what the value should be (contract §2 in Swedish, targets: never English)
+EXPECTED = {
+    "decimal_parsing": NUMBER, "decimal_type": NUMBER, "float_parsing": NUMBER, "float_type": NUMBER,
+    "finite_number": "ett ändligt tal", "int_parsing": "ett heltal", "int_type": "ett heltal",
+    "int_from_float": "ett heltal, utan decimaler", "int_parsing_size": "ett heltal av rimlig storlek",
+    "bool_parsing": "true eller false", "bool_type": "true eller false",
+    "string_type": "text (sätt citattecken runt värdet)", "string_unicode": "text",
+    "list_type": LIST, "tuple_type": LIST, "set_type": LIST, "iterable_type": LIST,
+    "dict_type": MAPPING, "model_type": MAPPING, "model_attributes_type": MAPPING, "dataclass_type": MAPPING,
+    "date_parsing": "ett datum ÅÅÅÅ-MM-DD", "date_type": "ett datum ÅÅÅÅ-MM-DD", "date_from_datetime_parsing":
+    "ett datum ÅÅÅÅ-MM-DD", "none_required": "tomt (null)",
+}
+# the generic fallback: what an unknown error type's prefix says is expected
+EXPECTED_PREFIX = {"int": "ett heltal", "float": NUMBER, "decimal": NUMBER, "bool": "true eller false",
+                   "string": "text", "list": LIST, "tuple": LIST, "set": LIST, "dict": MAPPING, "model": MAPPING,
+                   "date": "ett datum ÅÅÅÅ-MM-DD", "time": "ett klockslag TT:MM"}
+
+
+def _shown(value: Any) -> str:
+    """A short scalar as the message quotes it; nothing for a mapping or list (the line shows it)."""
+    if isinstance(value, (dict, list, tuple)) or value is None:
+        return "inget värde" if value is None else ""
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    if len(text) > 60:
+        return ""
+    return f"'{text}'" if isinstance(value, str) else text
+
+
+def _swedish(err: dict, where: str) -> str:
+    """One pydantic error as a Swedish message that says what is expected."""
+    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
+    given = _shown(value)
+    given = f"; angivet: {given}" if given else ""
+    if kind == "extra_forbidden":
+        return f"okänd nyckel '{where}'"
+    if kind == "missing":
+        last = err["loc"][-1] if err["loc"] else None
+        if isinstance(last, int):
+            return f"'{where.rsplit('.', 1)[0]}': listan har för få värden (nummer {last + 1} saknas)"
+        return f"nyckeln '{where}' saknas"
+    if kind == "invalid_key":
+        return (f"'{where.rsplit('.', 1)[0]}': nyckeln {_shown(value)} är inte text; står det ett "
+                "decimalkomma i en {…}-mappning? Skriv tal med decimalpunkt, t.ex. 1.5")
+    if kind in ("value_error", "assertion_error"):
+        return f"'{where}': " + err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind in ("literal_error", "enum"):
+        options = str(ctx.get("expected", "")).replace(" or ", ", ")
+        if isinstance(value, str) and value in options.split(", "):
+            given += " (text: ta bort citattecknen)"
+        return f"'{where}': ska vara " + (f"en av {options}" if "," in options else options) + given
+    bounds = {"greater_than_equal": ("minst", "ge"), "greater_than": ("större än", "gt"),
+              "less_than_equal": ("högst", "le"), "less_than": ("mindre än", "lt")}
+    if kind in bounds:
+        word, key = bounds[kind]
+        return f"'{where}': ska vara {word} {ctx.get(key)}{given}"
+    if kind in ("too_short", "too_long"):
+        n = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        return f"'{where}': ska ha {'minst' if kind == 'too_short' else 'högst'} {n} värden, inte {ctx.get('actual_length')}"
+    if kind in ("string_too_short", "string_too_long"):
+        n = ctx.get("min_length") if kind == "string_too_short" else ctx.get("max_length")
+        return f"'{where}': texten ska ha {'minst' if kind == 'string_too_short' else 'högst'} {n} tecken"
+    if kind.startswith("decimal_max") or kind == "decimal_whole_digits":
+        return f"'{where}': talet har för många siffror{given}"
+    expected = EXPECTED.get(kind) or EXPECTED_PREFIX.get(kind.split("_")[0], "ett giltigt värde för nyckeln")
+    return f"'{where}': ska vara {expected}{given}"
+
+
 def _validation_errors(exc: ValidationError, data: dict, origin: dict[str, Path]) -> list[Fel]:
     out = []
     for err in exc.errors():
-        loc = tuple(err["loc"])
+        loc = tuple(p for p in err["loc"] if p != "[key]")     # a bad mapping key: where the key stands
         where = ".".join(str(p) for p in loc)
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            msg = f"okänd nyckel '{where}'"
-        elif kind == "missing":
-            msg = f"nyckeln '{where}' saknas"
-        else:
-            text = err["msg"].removeprefix("Value error, ")
-            msg = f"'{where}': {text}"
+        msg = _swedish({**err, "loc": loc}, where)
         fil = origin.get(str(loc[0])) if loc else None
         out.append(Fel(msg, Plats(str(fil or next(iter(origin.values()), "")), _line_of(data, loc))))
     return out
@@ -375,6 +508,10 @@ def _check_references(cfg: Config, rates: "RateBook", data: dict, origin: dict[s
         for problem in rule_problems(rule, rates):
             errors.append(Fel(f"regel '{rule.name}': {problem}", where))
     errors += [Fel(msg, Plats(str(origin.get(key)), _line_of(data, path))) for key, path, msg in insats_problems(cfg)]
+    late = schedule_problem(cfg.schedule)
+    if late:
+        key, msg = late
+        errors.append(Fel(msg, Plats(str(origin.get("schedule")), _line_of(data, ("schedule",) + key))))
     names = [r.name for r in cfg.rules]
     for name in sorted({n for n in names if names.count(n) > 1}):
         errors.append(Fel(f"regelnamnet '{name}' används flera gånger", Plats(str(origin.get("rules")))))
@@ -418,13 +555,52 @@ def rule_problems(rule: RuleCfg, rates: "RateBook") -> list[str]:
     return p
 
 
+def schedule_years(today: date | None = None) -> tuple[int, ...]:
+    """The years whose months the schedule is checked for: this year and the next."""
+    year = (today or date.today()).year
+    return (year, year + 1)
+
+
+def schedule_problem(schedule: ScheduleCfg, years: tuple[int, ...] | None = None) -> tuple[tuple, str] | None:
+    """For the months settled in `years` (default: this year and the next): a run day that does not
+    exist (a month with fewer workdays than `run_workday`), or a payment day before the run day (the
+    utförare would be paid before the run that settles the month). As (key path, message)."""
+    p = schedule.payment
+    rule = PaymentRule(day=p.day, days_after_run=p.days_after_run, roll=p.roll)
+    for year in years or schedule_years():
+        for month in range(1, 13):
+            period = Period(year, month)
+            try:
+                run = run_day(period, schedule.run_workday)
+            except ValueError as exc:
+                return ("run_workday",), (f"'run_workday' {schedule.run_workday} finns inte i varje månad: {exc} "
+                                          f"(körningen för {period.label} får ingen körningsdag)")
+            pay = payment_date(period, rule, schedule.run_workday)
+            if pay < run:       # only with `day`: days_after_run counts from the run day
+                return ("payment", "day"), (
+                    f"betalningsdagen ({p.day}, roll {p.roll}) infaller före körningsdagen "
+                    f"({schedule.run_workday}:e arbetsdagen): för {period.label} betalas {pay} men körningen "
+                    f"sker {run}; välj en senare 'day', en tidigare 'run_workday' eller 'days_after_run'")
+    return None
+
+
 def insats_problems(cfg: Config) -> list[tuple[str, tuple, str]]:
     """Insatser named where they cannot be meant: not in the catalogue (when there is one), an
     avbojt_percent or schablon entry for an insats the rule does not name, a max_andel base no
-    rule names. Each as (top-level key, path for the line, message)."""
+    rule names, an insats marked unpaid (`basis: none`) that another rule pays. Each as
+    (top-level key, path for the line, message)."""
     known = set(cfg.insatser or [])
     named = {i for r in cfg.rules for i in r.named_insatser()}
+    payer = {}
+    for r in cfg.rules:
+        for i in r.named_insatser() if r.basis != "none" else []:
+            payer.setdefault(i, r.name)
     out = []
+    for n, r in enumerate(cfg.rules):
+        both = [i for i in r.named_insatser() if r.basis == "none" and i in payer]
+        for insats in both:
+            out.append(("rules", ("rules", n), f"regel '{r.name}': insatsen '{insats}' har 'basis: none' (ersätts "
+                        f"inte) men ersätts av regeln '{payer[insats]}'; ta bort den ur den ena regeln"))
     for n, r in enumerate(cfg.rules):
         mine = set(r.named_insatser())
         refs = [(i, "insatser") for i in r.insatser or []] + [(i, "schablon") for i in r.schablon or {}]

@@ -8,6 +8,7 @@ within a month for the columnar engine.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -21,6 +22,11 @@ from .money import kronor_to_ore
 from .period import Period
 
 DIMENSIONS = ("zon", "regi", "roll")
+# The closed lists of contract §1: staff roles (taggningar.roll) and regi (utforare.regi). Zon is open.
+ROLLER = ("usk", "vardbitrade", "sjukskoterska", "distriktsskoterska", "fysioterapeut", "arbetsterapeut")
+REGI = ("privat", "egen")
+CLOSED = {"roll": ROLLER, "regi": REGI}
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -81,12 +87,20 @@ def _series(spec: Any, where: str, line: int | None, fil: str) -> Series:
     if not isinstance(spec, dict) or not spec:
         raise ConfigError(Fel(f"rate '{where}': förväntade {{datum: kronor}}", Plats(fil, line)))
     points = []
+    seen: dict[date, str] = {}
     for k, v in spec.items():
         kline = spec.lc.key(k)[0] + 1 if hasattr(spec, "lc") else line
         try:
+            # exactly ÅÅÅÅ-MM-DD: Python's fromisoformat also takes 20231001 and 2023-W40
+            if not ISO_DATE.fullmatch(str(k)):
+                raise ValueError
             d = date.fromisoformat(str(k))
         except ValueError:
             raise ConfigError(Fel(f"rate '{where}': '{k}' är inget giltigt datum (ÅÅÅÅ-MM-DD)", Plats(fil, kline))) from None
+        if d in seen:
+            raise ConfigError(Fel(f"rate '{where}': datumet {d} förekommer flera gånger ('{seen[d]}' och '{k}')",
+                                  Plats(fil, kline)))
+        seen[d] = str(k)
         try:
             ore = None if v is None else kronor_to_ore(v)
         except ValueError as exc:
@@ -97,16 +111,21 @@ def _series(spec: Any, where: str, line: int | None, fil: str) -> Series:
     return Series(tuple(sorted(points)))
 
 
-def _walk(values: Any, depth: int, key: tuple[str, ...], name: str, fil: str, line: int | None,
+def _walk(values: Any, by: tuple[str, ...], key: tuple[str, ...], name: str, fil: str, line: int | None,
           out: dict[tuple[str, ...], Series]) -> None:
-    if depth == 0:
+    if len(key) == len(by):
         out[key] = _series(values, f"{name}[{', '.join(key)}]", line, fil)
         return
     if not isinstance(values, dict) or not values:
         raise ConfigError(Fel(f"rate '{name}': förväntade en nivå till under {list(key) or 'values'}", Plats(fil, line)))
+    dimension = by[len(key)]
     for k, v in values.items():
         kline = values.lc.key(k)[0] + 1 if hasattr(values, "lc") else line
-        _walk(v, depth - 1, key + (str(k),), name, fil, kline, out)
+        allowed = CLOSED.get(dimension)
+        if allowed and str(k) not in allowed:
+            raise ConfigError(Fel(f"rate '{name}': okänd {dimension} '{k}'; tillåtna: {', '.join(allowed)}",
+                                  Plats(fil, kline)))
+        _walk(v, by, key + (str(k),), name, fil, kline, out)
 
 
 def compile_rate(name: str, spec: Any, fil: str, line: int | None) -> Rate:
@@ -119,7 +138,7 @@ def compile_rate(name: str, spec: Any, fil: str, line: int | None) -> Rate:
         if bad:
             raise ConfigError(Fel(f"rate '{name}': okänd dimension {bad}; tillåtna: {', '.join(DIMENSIONS)}", Plats(fil, line)))
         table: dict[tuple[str, ...], Series] = {}
-        _walk(spec["values"], len(by), (), name, fil, line, table)
+        _walk(spec["values"], tuple(by), (), name, fil, line, table)
         return Rate(name, tuple(by), table)
     return Rate(name, (), {(): _series(spec, name, line, fil)})
 

@@ -19,8 +19,9 @@ def console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
     # Piped or from cron: no colour, and one line per row (no wrapping to a guessed width).
+    # markup off: messages quote file names and values, and "[…]" in them must print as it is
     return Console(file=stream, no_color=not tty, highlight=False, soft_wrap=not tty, width=None if tty else 1000,
-                   emoji=False)
+                   emoji=False, markup=False)
 
 
 def _table(*columns: str, right: tuple[int, ...] = ()) -> Table:
@@ -99,12 +100,21 @@ def rate_in_month(cfg: LoadedConfig, name: str | None, period: Period) -> str:
 
 
 def insats_table(cfg: LoadedConfig, period: Period) -> Table:
-    """For the month: every insats the rules name, how it is paid and at which rate."""
+    """For the month: every insats the rules name, how it is paid and at which rate; then the
+    insatser of the config's catalogue (`insatser`) that no rule names."""
+    from .checks import insats_classes
+
     t = _table("insats", "regel", "betalas för", "sats", "enhet")
     for r in cfg.cfg.rules:
         names = r.named_insatser() or ["(alla)" if r.basis in ("besok", "utford", "start") else "—"]
         for insats in names:
             t.add_row(insats, r.name, how_paid(r, insats), rate_in_month(cfg, r.rate, period), UNIT.get(r.basis, ""))
+    paid, unpaid, _, catch_all = insats_classes(cfg.cfg)
+    for insats in [i for i in cfg.cfg.insatser or [] if i not in paid | unpaid]:
+        # as the run treats it (checks.visit_findings): an avvikelse, unless a rule for every insats pays visits
+        how = ("ingen regel nämner insatsen – ersätts bara av regler för alla insatser" if catch_all
+               else "ingen regel – avvikelse, ersätts inte")
+        t.add_row(insats, "—", how, "—", "")
     return t
 
 
