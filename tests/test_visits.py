@@ -38,6 +38,24 @@ def test_in_and_next_out_make_one_visit(tmp_path):
     assert codes(v) == []
 
 
+def test_a_declined_visit_given_twice_is_one_declined_visit_and_a_duplicate(tmp_path):
+    def build(m):
+        m.event(BRUKARE_A, "U01", "P1", "2023-09-10 08:00:00", "avbojt", insatser="RAM-tid")   # row 2
+        m.event(BRUKARE_A, "U01", "P1", "2023-09-10 08:00:00", "avbojt", insatser="RAM-tid")   # row 3: the same again
+        m.visit(BRUKARE_A, "U01", "P1", "2023-09-11 08:00:00", 1800, "RAM-tid")            # rows 4-5
+        m.event(BRUKARE_A, "U01", "P1", "2023-09-12 08:00:00", "avbojt", insatser="RAM-tid", hid="H0000004")  # row 6
+    v = pair(tmp_path, build)
+    assert v.avbojt["_rad"].to_list() == [2]
+    assert codes(v) == [("avbojt-besok", 2), ("dubbel-handelse", 3), ("dubbel-handelse", 6)]   # row 6 repeats row 5's id
+    assert v.besok.height == 1
+
+
+def test_a_short_visit_says_how_long_it_lasted_exactly(tmp_path):
+    v = pair(tmp_path, lambda m: m.visit(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", 59, "RAM-tid"))
+    msg = v.avvikelser.filter(pl.col("kod") == "kort-besok")["meddelande"].to_list()
+    assert msg == ["Besöket varade 0 min 59 s, kortare än 1 min; räknas inte."]
+
+
 def test_events_in_any_order_are_sorted_by_time(tmp_path):
     def build(m):
         m.event(BRUKARE_A, "U01", "P1", "2023-09-04 08:30:00", "ut", insatser="RAM-tid")
@@ -161,6 +179,27 @@ def test_one_staff_member_cannot_be_at_two_brukare_at_once(tmp_path):
     v = pair(tmp_path, build)
     assert codes(v) == [("samtidiga-besok", 2)]
     assert v.besok.sort("in_rad")["raknade_sek"].to_list() == [1200, 1200]
+
+
+@pytest.mark.parametrize("elsewhere", ["a visit without insats", "a check-in never closed", "a visit next month"])
+def test_any_check_in_elsewhere_ends_the_open_visit(tmp_path, elsewhere):
+    """A check-in is presence whether or not its own visit counts: P1 is at B from 08:20."""
+    from monthbuilder import BRUKARE_B
+    def build(m):
+        m.order("B2", BRUKARE_B, "U01", "RAM-tid", "600")
+        if elsewhere == "a visit next month":       # over midnight into October: checked in at B at 00:20
+            m.visit(BRUKARE_A, "U01", "P1", "2023-09-30 23:40:00", 3600, "RAM-tid")
+            m.visit(BRUKARE_B, "U01", "P1", "2023-10-01 00:20:00", 600, "RAM-tid")
+            return
+        m.visit(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", 3600, "RAM-tid")          # rows 2-3
+        if elsewhere == "a visit without insats":
+            m.visit(BRUKARE_B, "U01", "P1", "2023-09-04 08:20:00", 600, "")
+        else:
+            m.event(BRUKARE_B, "U01", "P1", "2023-09-04 08:20:00", "in")
+    v = pair(tmp_path, build)
+    a = v.besok.filter(pl.col("brukare_id") == v.besok.sort("in_rad")["brukare_id"][0]).sort("in_rad")
+    assert a["raknade_sek"][0] == (2400 if elsewhere == "a visit next month" else 1200) and a["_samtidig"][0]
+    assert ("samtidiga-besok", 2) in codes(v)
 
 
 @pytest.mark.parametrize("dubbel,counted,found", [("nej", [1800, 1200], [("dubbelbemanning-saknas", 4)]),

@@ -188,26 +188,26 @@ def first_ids(ids: pl.Series, rows: pl.Series) -> pl.Series:
     return first.scatter(at, ids.gather(rows.gather(at)).is_first_distinct())
 
 
-def drop_duplicates(ev: pl.DataFrame, order: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """A repeated handelse_id, or the same staff, brukare, time and type again: keep the first (in
-    file order) and report the rest."""
-    rows = ev.select((pl.col("typ") != "avbojt").arg_true()).to_series()     # `order`'s rows, in file order
-    first = first_ids(ev.get_column("handelse_id"), rows)
-    if first.all():
-        order = order.with_columns(pl.lit(True).alias("_first"))
-    else:
-        full = pl.Series(values=[True]).new_from_index(0, ev.height).scatter(rows, first)
-        order = order.with_columns(full.gather(order["_i"]).alias("_first"))
+def drop_duplicates(ev: pl.DataFrame, order: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
+    """A repeated handelse_id (among all events, declined ones too), or the same staff, brukare,
+    time and type again: keep the first (in file order) and report the rest. Returns the events
+    left to pair, the findings, and the declined events that are duplicates (rows of `ev`)."""
+    first = first_ids(ev.get_column("handelse_id"), pl.int_range(ev.height, dtype=pl.UInt32, eager=True))
+    order = order.with_columns(pl.lit(True).alias("_first") if first.all() else pl.lit(first.gather(order["_i"])).alias("_first"))
     same = pl.lit(True)
     for c in ("_k", "tidpunkt", "_in"):
         same = same & (pl.col(c) == pl.col(c).shift(1))
     dup = ~pl.col("_first") | same.fill_null(False)
     order = order.with_columns(dup.alias("_dup"))
-    rows = order.filter(pl.col("_dup"))["_i"].sort()
+    d = ev.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"), "personal_id", "brukare_id", "tidpunkt",
+                  (pl.col("typ") == "avbojt").alias("_avb")).filter(pl.col("_avb"))
+    declined_dup = d.filter(~pl.lit(first.gather(d["_i"])) | ~pl.struct("personal_id", "brukare_id", "tidpunkt")
+                            .is_first_distinct())["_i"]
+    rows = pl.concat([order.filter(pl.col("_dup"))["_i"], declined_dup]).sort()
     hit = gather(ev, rows, ["handelse_id", "utforare_id", "brukare_id", "_fil", "_rad"])
     f = av.from_rows("dubbel-handelse", hit, pl.format(
         "Taggningen {} är en dubblett av en tidigare rad och räknas inte.", pl.col("handelse_id")))
-    return order.filter(~pl.col("_dup")).drop("_dup", "_first"), f
+    return order.filter(~pl.col("_dup")).drop("_dup", "_first"), f, declined_dup
 
 
 def mark_pairs(order: pl.DataFrame) -> pl.DataFrame:
@@ -289,7 +289,8 @@ def finding_conditions() -> list[tuple[str, pl.Expr]]:
     ]
 
 
-def check_visits(v: pl.DataFrame, cfg: VisitsCfg, period: Period, dubbel: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def check_visits(v: pl.DataFrame, cfg: VisitsCfg, period: Period, dubbel: pl.DataFrame,
+                 lone_ins: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Flag each visit; counted seconds are 0 for a visit that does not count."""
     lo, hi = cfg.min_minutes * 60, cfg.max_minutes * 60
     v = v.with_columns(
@@ -300,16 +301,19 @@ def check_visits(v: pl.DataFrame, cfg: VisitsCfg, period: Period, dubbel: pl.Dat
         (pl.col("insatser").list.len() == 0).alias("_ingen"),
     )
     v = v.with_columns((~(pl.col("utanfor") | pl.col("_kort") | pl.col("_tagg") | pl.col("_ingen"))).alias("giltig"))
-    v = cut_same_staff(v)
+    v = cut_same_staff(v, lone_ins)
     v = cut_double_staffing(v, dubbel)
     counted = pl.lit(overlap_seconds(v, "eff_in", "eff_ut", "datum", daily(cfg.window)))
     v = v.with_columns(pl.when(pl.col("giltig")).then(pl.min_horizontal(counted, pl.lit(hi))).otherwise(0)
                        .cast(pl.Int64).alias("raknade_sek"))
     src = v.with_columns(pl.col("in_rad").alias("_rad"))
-    mins = (pl.col("sekunder") / 60).round(1).cast(pl.String).str.replace(".", ",", literal=True)
+    # exact, minutes and seconds: rounded minutes would say "1,0 min, kortare än 1 min" of 59 s
+    sek = pl.col("sekunder")
+    lasted = pl.when(sek % 60 == 0).then(pl.format("{} min", sek // 60)).otherwise(
+        pl.format("{} min {} s", sek // 60, sek % 60))
     messages = {
-        "kort-besok": pl.format("Besöket varade {} min, kortare än {} min; räknas inte.", mins, pl.lit(cfg.min_minutes)),
-        "langt-besok": pl.format("Besöket varade {} min; räknas som högst {} min.", mins, pl.lit(cfg.max_minutes)),
+        "kort-besok": pl.format("Besöket varade {}, kortare än {} min; räknas inte.", lasted, pl.lit(cfg.min_minutes)),
+        "langt-besok": pl.format("Besöket varade {}; räknas som högst {} min.", lasted, pl.lit(cfg.max_minutes)),
         "saknar-tagg": _tag_message(cfg.require_tag),
         "besok-utan-insats": pl.lit("Ingen insats registrerad vid utcheckningen; besöket räknas inte."),
         "samtidiga-besok": pl.format(
@@ -333,14 +337,19 @@ def scattered(n: int, rows: pl.Series, values: pl.Series, default: object = None
     return base.scatter(rows, values) if rows.len() else base
 
 
-def cut_same_staff(v: pl.DataFrame) -> pl.DataFrame:
+def cut_same_staff(v: pl.DataFrame, others: pl.DataFrame | None = None) -> pl.DataFrame:
     """One staff member cannot be at two brukare at once: a counted visit still open when the same
-    person checks in elsewhere ends at that check-in (`samtidiga-besok`)."""
+    person checks in elsewhere ends at that check-in (`samtidiga-besok`). Every check-in counts as
+    presence, whether its own visit counts or not (too short, no insats, outside the month) and
+    whether it was closed at all (`others`: check-ins that start no visit, as lone_check_ins)."""
     g = v.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_pos"), code("personal_id").alias("_p"),
-                 "in_tid", "in_rad", "giltig").filter(pl.col("giltig"))
+                 "in_tid", "in_rad")
+    if others is not None and others.height:
+        g = pl.concat([g, others.select(pl.lit(None, dtype=pl.UInt32).alias("_pos"), "_p", "in_tid", "in_rad")])
     idx = sort_order(g, "in_tid", "in_rad", before=("_p",))
     g = g.select(pl.all().gather(pl.lit(idx)))
-    g = g.select("_pos", pl.when(pl.col("_p") == pl.col("_p").shift(-1)).then(pl.col("in_tid").shift(-1)).alias("_n"))
+    g = g.select("_pos", pl.when(pl.col("_p") == pl.col("_p").shift(-1)).then(pl.col("in_tid").shift(-1)).alias("_n")
+                 ).filter(pl.col("_pos").is_not_null())
     next_in = scattered(v.height, g["_pos"], g["_n"])
     clash = pl.col("giltig") & next_in.is_not_null() & (pl.lit(next_in) < pl.col("ut_tid"))
     return v.with_columns(
@@ -348,6 +357,14 @@ def cut_same_staff(v: pl.DataFrame) -> pl.DataFrame:
         pl.when(clash).then(pl.lit(next_in)).otherwise(pl.col("ut_tid")).alias("eff_ut"),
         clash.fill_null(False).alias("_samtidig"),
     )
+
+
+def lone_check_ins(ev: pl.DataFrame, marked: pl.DataFrame) -> pl.DataFrame:
+    """The check-ins that start no visit (never closed): staff code, time and line, for
+    cut_same_staff."""
+    rows = marked.filter(pl.col("_lone_in"))["_i"]
+    return ev.select(code("personal_id").gather(pl.lit(rows)).alias("_p"), pl.col("tidpunkt").gather(pl.lit(rows)).alias("in_tid"),
+                     pl.col("_rad").gather(pl.lit(rows)).alias("in_rad"))
 
 
 def latest_before(df: pl.DataFrame, group: str, time: str) -> pl.Series:
@@ -414,8 +431,12 @@ def split_insatser(v: pl.DataFrame) -> pl.DataFrame:
     ).drop("raknade_sek", "_first")
 
 
-def declined(ev: pl.DataFrame, period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
-    d = plain(ev.filter(pl.col("typ") == "avbojt")).with_columns(local_date("tidpunkt").alias("datum"))
+def declined(ev: pl.DataFrame, period: Period, duplicates: pl.Series | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The declined visits (typ avbojt) but `duplicates` (rows of `ev`, reported as such)."""
+    keep = pl.col("typ") == "avbojt"
+    if duplicates is not None and duplicates.len():
+        keep = keep & ~pl.int_range(pl.len(), dtype=pl.UInt32).is_in(duplicates.implode())
+    d = plain(ev.filter(keep)).with_columns(local_date("tidpunkt").alias("datum"))
     inside = in_period(pl.col("datum"), period)
     f = av.concat([
         av.from_rows("avbojt-besok", d.filter(inside), pl.format(
@@ -442,11 +463,12 @@ def pair_visits(events: pl.DataFrame, cfg: VisitsCfg, period: Period, dubbel: pl
     row numbers and integer keys is sorted and compared with its neighbours, and only the rows a
     visit or a finding needs are gathered."""
     ev = encoded(events)
-    avb, f_avb = declined(ev, period)
-    order, f_dup = drop_duplicates(ev, order_events(ev))
+    order, f_dup, declined_dup = drop_duplicates(ev, order_events(ev))
+    avb, f_avb = declined(ev, period, declined_dup)
     marked = mark_pairs(order)
     visits = build_visits(ev, marked)
     visits = visits.with_columns(insats_lists(visits["insatser"]))
-    visits, f_visit = check_visits(visits, cfg, period, no_double_staffing() if dubbel is None else dubbel)
+    visits, f_visit = check_visits(visits, cfg, period, no_double_staffing() if dubbel is None else dubbel,
+                                   lone_check_ins(ev, marked))
     return Visits(plain(visits), plain(split_insatser(visits)), avb,
                   av.concat([f_avb, f_dup, lone_findings(ev, marked, period), f_visit]))
