@@ -222,3 +222,15 @@ def test_messages_print_square_brackets_as_they_are(capsys):
     report.console().print("FEL: ska vara en lista, t.ex. [dusch, bad]; fil [b]2023.csv")
     out = capsys.readouterr().out
     assert "[dusch, bad]" in out and "[b]2023.csv" in out
+
+
+def test_validate_says_how_many_error_rows_it_left_out(tmp_path):
+    m = Month().utforare("U01", "Omsorg Öst AB").order("B1", BRUKARE_A, "U01", "RAM-tid", "600")
+    for day in range(1, 4):                     # three rows with an impossible time
+        m.event(BRUKARE_A, "U01", "P1", f"2023-09-0{day} 25:00:00", "in")
+    cfg = m.write(tmp_path)
+    r = cli("validate", "2023-09", "--visa", "2", "--config", str(cfg))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("FEL taggningar.csv") == 2 and "… och 1 fel-rader till (alla: --visa 0)." in r.stdout
+    r = cli("validate", "2023-09", "--visa", "0", "--config", str(cfg))
+    assert r.stdout.count("FEL taggningar.csv") == 3 and "fel-rader till" not in r.stdout

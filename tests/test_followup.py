@@ -118,3 +118,25 @@ def test_a_visit_with_two_insatser_counts_once_per_utforare_and_once_under_each_
 ])
 def test_runs_of_consecutive_months(hits, need, expected):
     assert _runs(["a", "b", "c"], hits, need) == expected
+
+
+def test_verification_leaves_out_visits_outside_lov(tmp_path):
+    """Natthjälp is outside LOV (basis none): its manual visit is in neither the time table nor
+    the tag shares, so a provider's manual share is that of its LOV visits only."""
+    from datetime import date
+
+    from lovkorning.config import load
+    from lovkorning.history import figures
+    from lovkorning.period import Period
+    from lovkorning.pipeline import settle_month
+    from monthbuilder import BRUKARE_A, Month
+    m = Month().utforare("U01", "Omsorg Öst AB").order("B1", BRUKARE_A, "U01", "RAM-tid", "600")
+    m.order("B2", BRUKARE_A, "U01", "Natthjälp", "600")
+    m.visit(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", 3600, "RAM-tid")
+    m.visit(BRUKARE_A, "U01", "P2", "2023-09-04 23:00:00", 1800, "Natthjälp", metod_in="manuell", metod_ut="manuell",
+            korrigerad="ja")
+    m.event(BRUKARE_A, "U01", "P1", "2023-09-05 08:00:00", "avbojt", insatser="Natthjälp")
+    cfg = load(m.write(tmp_path))
+    fig = figures(settle_month(cfg, Period(2023, 9), date(2023, 10, 9)), cfg)
+    row = fig.utforare.row(0, named=True)
+    assert (row["besok"], row["sek"], row["sek_manuell"], row["avbojda"]) == (1, 3600, 0, 0)

@@ -104,7 +104,8 @@ def run(month: Optional[str] = typer.Argument(None, help="Månaden som avräknas
 
 @app.command()
 def validate(month: str = typer.Argument(..., help="Månaden som valideras, ÅÅÅÅ-MM."),
-             config: Optional[Path] = ConfigOpt) -> None:
+             config: Optional[Path] = ConfigOpt,
+             visa: int = typer.Option(50, "--visa", min=0, help="Visa högst så många fel-rader (0: alla).")) -> None:
     """Läs och validera månadens indata; visa avvikelserna. Skriver inget."""
     from .pipeline import count_visits, rows_read, settle_month
 
@@ -120,8 +121,11 @@ def validate(month: str = typer.Argument(..., help="Månaden som valideras, ÅÅ
     out.print(f"Besök: {v['besok']} ({v['giltiga']} räknade), avböjda besök: {v['avbojda']}")
     out.print(report.findings_table(settled.avr.avvikelser))
     errors = settled.avr.avvikelser.filter(settled.avr.avvikelser["allvarlighet"] == "fel")
-    for r in errors.head(50).iter_rows(named=True):
+    shown = errors if visa == 0 else errors.head(visa)
+    for r in shown.iter_rows(named=True):
         out.print(f"FEL {r['fil']}, rad {r['rad']}, kolumn '{r['kolumn'] or '—'}': {r['meddelande']}")
+    if errors.height > shown.height:
+        out.print(f"… och {errors.height - shown.height} fel-rader till (alla: --visa 0).")
 
 
 BY = ("utforare", "brukare", "insats")
@@ -208,9 +212,9 @@ def generate(month: str = typer.Argument(..., help="Månaden som skapas, ÅÅÅ�
              seed: int = typer.Option(2023, "--seed", help="Slumpfrö: samma frö ger samma filer."),
              folder: Path = typer.Option(..., "--dir", help="Mappen som skapas: D/lovkorning.yaml och D/data/…")) -> None:
     """Skapa en syntetisk månad (brukare, beställningar, uppehåll, besök, planterade avvikelser)."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .generate import MODELS, SIZES
+    from .generate import PROGRESS_LISTENERS, MODELS, SIZES
     from .scaffold import scaffold
 
     period = _period(month)
@@ -219,11 +223,20 @@ def generate(month: str = typer.Argument(..., help="Månaden som skapas, ÅÅÅ�
     if model not in MODELS:
         raise typer.BadParameter(f"--model ska vara en av {', '.join(MODELS)}")
     out = report.console()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=out,
-                  transient=not out.is_terminal) as progress:
-        task = progress.add_task(f"Skapar {period.label} ({size}, {model}) i {folder}", total=1)
-        facit = scaffold(period.label, folder, size if not size.isdigit() else int(size), model, seed)
-        progress.update(task, completed=1)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f} %"),
+                  TimeElapsedColumn(), console=out, transient=not out.is_terminal) as progress:
+        head = f"Skapar {period.label} ({size}, {model})"
+        task = progress.add_task(head, total=100)
+
+        def stage(description: str, done: float) -> None:   # generate.progress: per stage and chunk
+            progress.update(task, description=f"{head}: {description}", completed=round(100 * done))
+
+        PROGRESS_LISTENERS.append(stage)
+        try:
+            facit = scaffold(period.label, folder, size if not size.isdigit() else int(size), model, seed)
+        finally:
+            PROGRESS_LISTENERS.remove(stage)
+        progress.update(task, description=head, completed=100)
     rows = facit.get("rader", facit.get("rows", {}))
     out.print(f"Klart: {folder / 'lovkorning.yaml'} och {folder / 'data'}; "
               f"kör med: lovkorning run {period.label} --config {folder / 'lovkorning.yaml'}")

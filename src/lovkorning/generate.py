@@ -111,6 +111,15 @@ PLANT = {
 }
 
 
+PROGRESS_LISTENERS: list = []  # callbacks (description, share done 0..1) while a month is generated
+
+
+def progress(description: str, done: float) -> None:
+    """Report a stage of the generation to whoever listens (`lovkorning generate`'s bar)."""
+    for fn in PROGRESS_LISTENERS:
+        fn(description, done)
+
+
 # ---------------------------------------------------------------- identities
 
 def n_utforare(n_brukare: int) -> int:
@@ -784,6 +793,7 @@ def write_events(path: Path, v: dict, planter: Planter, w: World, staff: pl.Seri
             df = _events_slice(text, extra, order[a:b])
             df.select((pl.lit("H") + ids).alias("handelse_id"), pl.all()).write_csv(
                 f, separator=";", include_bom=a == 0, include_header=a == 0)
+            progress(f"Skriver taggningar ({b:,} av {total:,})".replace(",", " "), 0.6 + 0.37 * b / max(total, 1))
     return total
 
 
@@ -970,6 +980,7 @@ def generate(month: str, out_dir: Path | str, *, n_brukare: int = 300, seed: int
     period, out_dir = Period.parse(month), Path(out_dir)
     rng_base = np.random.default_rng([seed, n_brukare])
     rng = np.random.default_rng([seed, n_brukare, period.year, period.month])
+    progress("Skapar brukare och utförare", 0.0)
     w = make_world(rng_base, rng, period, n_brukare)
     plan = fu.make_plan(rng_base, w)
     fu.fix_world(plan, w)
@@ -977,13 +988,16 @@ def generate(month: str, out_dir: Path | str, *, n_brukare: int = 300, seed: int
     andel = fu.andel(rng, w, plan)
     orders = _concat([ramtid_orders(rng, w, andel), s_orders(rng, w, andel),
                       other_orders(rng, w, andel)])
+    progress("Skapar besök", 0.15)
     visits, n_staff = expand_visits(rng, make_streams(orders, w), w)
+    progress("Planterar avvikelser", 0.35)
     planter = Planter(rng, w, visits, orders, n_staff)
     planter.plant_modified()
     planter.plant_outside()
     planter.plant_extra()
     planter.plant_row_errors()
     orders = _concat([orders, plant_orders(rng, w, planter)])
+    progress("Kalibrerar utförd tid", 0.45)
     n_declined = fu.decline(planter, plan)
     fu.calibrate(planter, orders, andel)
     n_manual = fu.register_by_hand(planter, plan)
@@ -995,7 +1009,9 @@ def generate(month: str, out_dir: Path | str, *, n_brukare: int = 300, seed: int
             "bestallningar.csv": write_csv(order_df, month_dir / "bestallningar.csv")}
     del order_df
     rows["uppehall.csv"] = write_csv(uppehall_frame(upp, w), month_dir / "uppehall.csv")
+    progress("Skriver taggningar", 0.6)
     rows["taggningar.csv"] = write_events(month_dir / "taggningar.csv", visits, planter, w, staff)
+    progress("Skriver facit", 0.97)
     rows["genomforandeplaner.csv"] = write_csv(plans_frame(plans, w),
                                                month_dir / "genomforandeplaner.csv")
     facit = build_facit(w, rows, upp, visits, planter, orders, order_ids, staff, seed)
