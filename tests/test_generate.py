@@ -75,22 +75,31 @@ def recount(root: Path, month: str = MONTH) -> tuple[dict[str, int], pl.DataFram
     period = Period.parse(month)
     start, end = period.start, period.end
     utf = read(root / "utforare.csv")
-    orders = read(root / month / "bestallningar.csv").with_columns(
-        pl.col("giltig_fran", "giltig_till", "verkstalld_fran").str.to_date())
-    upp = read(root / month / "uppehall.csv").with_columns(pl.col("fran", "till").str.to_date())
+    # read as text, as the tool does: a value that does not parse is a finding and its row is rejected
+    orders = read(root / month / "bestallningar.csv")
+    c: dict[str, int] = {"dubbel-rad": orders.height - orders["bestallning_id"].n_unique()}
+    orders = orders.unique("bestallning_id", keep="first", maintain_order=True)
+    minuter = pl.col("minuter").str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
+    bad_tal = pl.col("minuter").is_not_null() & minuter.is_null()
+    c["ogiltigt-tal"] = orders.filter(bad_tal).height
+    orders, bad_orders = _dates(orders.filter(~bad_tal), ("giltig_fran", "giltig_till", "verkstalld_fran"))
+    upp, bad_upp = _dates(read(root / month / "uppehall.csv"), ("fran", "till"))
+    c["ogiltigt-datum"] = bad_orders + bad_upp
     plans = read(root / month / "genomforandeplaner.csv").with_columns(pl.col("godkand").str.to_date())
     ev = read(root / month / "taggningar.csv")
     valid_ids = [p for p in ev["brukare_id"].unique().to_list() if pnr_valid(p)]
+    naive = pl.col("tidpunkt").str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False)
     ev = ev.with_row_index("rad").with_columns(
-        pl.col("tidpunkt").str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False)
-        .dt.replace_time_zone("Europe/Stockholm", non_existent="raise").alias("t"),
+        naive.is_not_null().alias("t_ok"),
+        naive.dt.replace_time_zone("Europe/Stockholm", non_existent="null", ambiguous="null").alias("t"),
         pl.col("brukare_id").is_in(pl.Series(valid_ids, dtype=pl.String).implode()).alias("pnr_ok"),
         pl.col("utforare_id").is_in(utf["utforare_id"].implode()).alias("utf_ok"))
-    c: dict[str, int] = {
+    c.update({
         "ogiltigt-personnummer": int((~ev["pnr_ok"]).sum()),
-        "ogiltig-tidpunkt": int(ev["t"].is_null().sum()),
+        "ogiltig-tidpunkt": int((~ev["t_ok"]).sum()),
+        "tvetydig-tidpunkt": int((ev["t_ok"] & ev["t"].is_null()).sum()),
         "okand-utforare": int((~ev["utf_ok"]).sum()),
-    }
+    })
     ev = ev.filter(pl.col("pnr_ok") & pl.col("utf_ok") & pl.col("t").is_not_null())
     key = ["personal_id", "brukare_id", "tidpunkt", "typ"]
     c["dubbel-handelse"] = ev.height - ev.unique(key).height
@@ -104,6 +113,15 @@ def recount(root: Path, month: str = MONTH) -> tuple[dict[str, int], pl.DataFram
     c.update(order_checks(orders, plans, start, end))
     c["utanfor-perioden"] += c.pop("utanfor-order-plan")
     return {k: v for k, v in sorted(c.items()) if v}, in_month
+
+
+def _dates(df: pl.DataFrame, cols: tuple[str, ...]) -> tuple[pl.DataFrame, int]:
+    """The rows whose given dates all parse, with those columns as dates, and how many did not."""
+    df = df.with_columns(pl.col(c).str.to_date(strict=False).alias(f"_{c}") for c in cols)
+    bad = pl.any_horizontal(pl.col(c).is_not_null() & pl.col(f"_{c}").is_null() for c in cols)
+    n = df.filter(bad).height
+    df = df.filter(~bad).drop(cols).rename({f"_{c}": c for c in cols})
+    return df, n
 
 
 def _same(shift: int) -> pl.Expr:
@@ -144,8 +162,9 @@ def visit_checks(v: pl.DataFrame, orders: pl.DataFrame, upp: pl.DataFrame) -> di
                        on=["brukare_id", "utforare_id"], how="semi")["besok"]
     c = {"kort-besok": int((sek < 60).sum()), "langt-besok": int((sek > 480 * 60).sum()),
          "saknar-tagg": int((manual & ~corrected).sum()),
-         "besok-utan-bestallning": v.height - has_order.len()}
-    ins = v.filter(pl.col("besok").is_in(has_order.implode())).explode("insatser")
+         "besok-utan-bestallning": v.height - has_order.len(),
+         "besok-utan-insats": int(v["insatser"].is_null().sum())}
+    ins = v.filter(pl.col("besok").is_in(has_order.implode()) & pl.col("insatser").is_not_null()).explode("insatser")
     active = ins.join(orders, left_on=["brukare_id", "utforare_id", "insatser"],
                       right_on=["brukare_id", "utforare_id", "insats"]).filter(
         (pl.col("datum") >= pl.col("giltig_fran"))
@@ -196,10 +215,12 @@ def test_files_parse_as_exported(month):
     root, facit = month
     raw = (root / MONTH / "taggningar.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbfhandelse_id;brukare_id;")
-    orders = pl.read_csv(root / MONTH / "bestallningar.csv", separator=";", decimal_comma=True,
-                         schema_overrides={"minuter": pl.Float64})
+    orders = pl.read_csv(root / MONTH / "bestallningar.csv", separator=";",
+                         schema_overrides={"minuter": pl.String})
     assert orders.columns[0] == "bestallning_id"
-    assert (orders["minuter"] % 1 != 0).any()  # decimal comma occurs
+    assert (orders["minuter"] == "12,5x").sum() == facit["avvikelser"]["ogiltigt-tal"] == 1  # planted
+    minuter = orders.filter(pl.col("minuter") != "12,5x")["minuter"].str.replace(",", ".").cast(pl.Float64)
+    assert (minuter % 1 != 0).any()  # decimal comma occurs
     for name, rows in facit["rows"].items():
         path = root / name if name == "utforare.csv" else root / MONTH / name
         assert read(path).height == rows
@@ -244,7 +265,12 @@ def test_planted_details(month):
     assert facit["planted"]["giltiga-korrigerade-manuella"]
     assert facit["visits"]["without_findings"] > 0.9 * facit["visits"]["in_month"]
     assert 0.85 <= facit["ramtid_utford_andel"] <= 1.0
-    assert facit["uppehall_rows"] == read(root / MONTH / "uppehall.csv").height
+    # the file also holds the planted uppehåll with an impossible date, which the run rejects
+    assert facit["uppehall_rows"] + facit["avvikelser"]["ogiltigt-datum"] == read(root / MONTH / "uppehall.csv").height
+    assert facit["avvikelser"]["besok-utan-insats"] == len(facit["planted"]["besok-utan-insats"]) == 2
+    for code in ("dubbel-rad", "ogiltigt-tal", "ogiltigt-datum"):
+        assert facit["avvikelser"][code] == len(facit["planted"][code]) == 1, code
+    assert "tvetydig-tidpunkt" not in facit["avvikelser"]  # September has no daylight-saving change
 
 
 def test_norrkoping_size_in_a_daylight_saving_month(tmp_path):
@@ -254,7 +280,9 @@ def test_norrkoping_size_in_a_daylight_saving_month(tmp_path):
     assert counts == facit["avvikelser"]
     assert visits.height == facit["visits"]["in_month"]
     ev = read(tmp_path / "2023-10" / "taggningar.csv")
-    assert not ev["tidpunkt"].str.slice(11, 2).is_in(["02"]).any()  # no local time near a shift
+    # no local time near the shift but the one planted ambiguous time (02:30 on 29 October)
+    near = ev.filter(pl.col("tidpunkt").str.slice(11, 2) == "02")["tidpunkt"].to_list()
+    assert near == ["2023-10-29 02:30:00"] and facit["avvikelser"]["tvetydig-tidpunkt"] == 1
 
 
 def test_planted_times_name_existing_rows(month):

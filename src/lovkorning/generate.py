@@ -108,7 +108,10 @@ PLANT = {
     "besok-utan-bestallning": 3, "besok-under-uppehall": 3, "avbojt-besok": 5,
     "besok-fore-manaden": 2, "plan-fore-manaden": 3, "bestallning-fore-manaden": 2,
     "ej-verkstalld-ny-brukare": 2, "ej-verkstalld-tillagg": 2, "genomforandeplan-redan-ersatt": 2,
+    "besok-utan-insats": 2,
 }
+# rows every model's files get that the run rejects or flags (generate_models uses them too)
+FILE_ERRORS = {"dubbel-rad": 1, "ogiltigt-tal": 1, "ogiltigt-datum": 1}
 
 
 PROGRESS_LISTENERS: list = []  # callbacks (description, share done 0..1) while a month is generated
@@ -639,6 +642,54 @@ class Planter:
         b = self.take()
         self.add_event(w.pnr[b], "U99", self.new_staff(), t + 3600, "avbojt", "RAM-tid")
         self.details["okand-utforare"] = [{"brukare": b, "utforare_id": "U99"}]
+        gap = dst_time(w.period)
+        if gap is not None:  # a local time that does not exist or is ambiguous: only in a DST month
+            b = self.take()
+            self.add_event(w.pnr[b], self._uid(int(w.utf[b])), self.new_staff(), gap, "avbojt", "RAM-tid")
+            self.details["tvetydig-tidpunkt"] = [{"brukare": b, "tidpunkt": gap}]
+        self.details["besok-utan-insats"] = []
+        for _ in range(PLANT["besok-utan-insats"]):  # an ut row without insatser, before the day's visits
+            b, staff = self.take(), self.new_staff()
+            t = int(rng.integers(1, w.days - 1)) * 86400 + 6 * 3600 + 600 + int(rng.integers(0, 600))
+            pnr, uid = w.pnr[b], self._uid(int(w.utf[b]))
+            self.add_event(pnr, uid, staff, t, "in", None)
+            self.add_event(pnr, uid, staff, t + 1200, "ut", None)
+            self.details["besok-utan-insats"].append(
+                {"brukare": b, "utforare": int(w.utf[b]), "personal": staff, "tidpunkt_in": t,
+                 "tidpunkt_ut": t + 1200})
+
+
+def dst_time(period: Period) -> str | None:
+    """A local time of the month that does not exist or occurs twice (02:30 on the day of a
+    daylight-saving change), or None when the month has no change."""
+    for d in range(period.days):
+        t = datetime.combine(period.start + timedelta(days=d), datetime.min.time()) + timedelta(hours=2, minutes=30)
+        if t.replace(tzinfo=ZONE, fold=0).utcoffset() != t.replace(tzinfo=ZONE, fold=1).utcoffset():
+            return t.strftime("%Y-%m-%d %H:%M:%S")
+    return None
+
+
+def plant_file_errors(rng: np.random.Generator, period: Period, orders: pl.DataFrame,
+                      upp: pl.DataFrame, pnr: str) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
+    """Rows the reader rejects, appended to the order and uppehåll frames (all columns strings or
+    as written): an order line repeated as is (dubbel-rad), an order line with minuter '12,5x'
+    (ogiltigt-tal), an uppehåll of brukare `pnr` ending on {year}-02-30 (ogiltigt-datum)."""
+    orders = orders.with_columns(pl.col("bestallning_id").cast(pl.String))
+    i, j = (int(x) for x in rng.choice(orders.height, 2, replace=False))
+    ids = orders["bestallning_id"]
+    new_id = "B" + str(orders.height + 1).zfill(len(ids[0]) - 1)
+    dup = orders.slice(i, 1)
+    bad = orders.slice(j, 1).with_columns(pl.lit(new_id).alias("bestallning_id"),
+                                          pl.lit("12,5x").alias("minuter"))
+    orders = pl.concat([orders, dup, bad.cast(orders.schema)])
+    till = f"{period.year}-02-30"
+    row = pl.DataFrame({"brukare_id": [pnr], "fran": [str(period.start)], "till": [till],
+                        "orsak": ["sjukhus"], "utforare_id": [None]}, schema=upp.schema)
+    upp = pl.concat([upp, row])
+    details = {"dubbel-rad": [{"bestallning_id": ids[i]}],
+               "ogiltigt-tal": [{"bestallning_id": new_id, "minuter": "12,5x"}],
+               "ogiltigt-datum": [{"brukare_id": pnr, "till": till}]}
+    return orders, upp, details
 
 
 # ---------------------------------------------------------------- orders and plans planted
@@ -889,7 +940,8 @@ def count_findings(orders: dict, v: dict, details: dict) -> dict[str, int]:
         "dubbel-handelse", "saknar-utcheckning", "saknar-incheckning", "kort-besok",
         "langt-besok", "saknar-tagg", "besok-utan-bestallning", "insats-ej-i-bestallning",
         "besok-under-uppehall", "avbojt-besok", "ogiltigt-personnummer", "ogiltig-tidpunkt",
-        "okand-utforare", "genomforandeplan-redan-ersatt")}
+        "okand-utforare", "genomforandeplan-redan-ersatt", "besok-utan-insats")}
+    counts.update({code: n[code] for code in ("tvetydig-tidpunkt", *FILE_ERRORS) if code in n})
     counts.update({
         "ut-fore-in": 2 * n["ut-fore-in"],
         "insats-utan-regel": n["insats-ej-i-bestallning"],
@@ -905,11 +957,12 @@ def count_findings(orders: dict, v: dict, details: dict) -> dict[str, int]:
 def visit_stats(v: dict, details: dict) -> dict[str, int]:
     """Paired visits with check-in in the month (accepted rows), counted ones, clean ones."""
     in_month = v["keep"] & (v["mode"] == MODE_PAIR) & (v["day"] >= 0)
-    extra = {c: len(details[c]) for c in ("langt-besok", "besok-utan-bestallning", "over-midnatt")}
+    extra = {c: len(details[c]) for c in ("langt-besok", "besok-utan-bestallning", "over-midnatt",
+                                          "besok-utan-insats")}
     total = int(in_month.sum()) + sum(extra.values())
     flagged = int((in_month & v["finding"]).sum()) + int(_natthjalp(v).sum()) + extra[
-        "langt-besok"] + extra["besok-utan-bestallning"]
-    not_counted = len(details["kort-besok"]) + len(details["saknar-tagg"])
+        "langt-besok"] + extra["besok-utan-bestallning"] + extra["besok-utan-insats"]
+    not_counted = len(details["kort-besok"]) + len(details["saknar-tagg"]) + extra["besok-utan-insats"]
     return {"in_month": total, "valid": total - not_counted, "without_findings": total - flagged}
 
 
@@ -1004,11 +1057,14 @@ def generate(month: str, out_dir: Path | str, *, n_brukare: int = 300, seed: int
     plans = make_plans(rng, w, planter)
     staff = staff_ids(planter)
     order_df, order_ids = orders_frame(rng, orders, w)
+    order_df, upp_df, file_errors = plant_file_errors(rng, period, order_df, uppehall_frame(upp, w),
+                                                      w.pnr[planter.take()])
+    planter.details.update(file_errors)
     month_dir = out_dir / period.label
     rows = {"utforare.csv": write_csv(w.utforare, out_dir / "utforare.csv"),
             "bestallningar.csv": write_csv(order_df, month_dir / "bestallningar.csv")}
     del order_df
-    rows["uppehall.csv"] = write_csv(uppehall_frame(upp, w), month_dir / "uppehall.csv")
+    rows["uppehall.csv"] = write_csv(upp_df, month_dir / "uppehall.csv")
     progress("Skriver taggningar", 0.6)
     rows["taggningar.csv"] = write_events(month_dir / "taggningar.csv", visits, planter, w, staff)
     progress("Skriver facit", 0.97)

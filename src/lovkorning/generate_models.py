@@ -930,6 +930,60 @@ def overtid_frame(m: Month) -> pl.DataFrame:
                         schema={c: pl.String for c in ("brukare_id", "utforare_id", "minuter")})
 
 
+def plant_row_errors(m: Month, orders: pl.DataFrame, upp: pl.DataFrame,
+                     events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Rows the reader rejects, as in the Norrköping month: generate.plant_file_errors (dubbel-rad,
+    ogiltigt-tal, ogiltigt-datum) and tag events with an invalid personnummer (in and ut), an
+    impossible time, an unknown utförare and, in a month with a daylight-saving change, a local
+    time that does not exist or is ambiguous. Each on a brukare of its own."""
+    from lovkorning.generate import _invalid_personnummer, dst_time, plant_file_errors
+
+    rng, uid = m.rng, m.utforare["utforare_id"]
+
+    def brukare() -> int:
+        return m.visits[m.take()].bru
+
+    orders, upp, found = plant_file_errors(rng, m.period, orders, upp, m.pnr[brukare()])
+    for code, items in found.items():
+        m.details[code].extend(items)
+        m.expected[code] += len(items)
+    start = datetime.combine(m.period.start, datetime.min.time())
+    rows = []
+
+    def add(pnr: str, u: str, t: str, typ: str, insatser: str | None) -> None:
+        rows.append({"brukare_id": pnr, "utforare_id": u, "personal_id": f"P{1000 + len(m.roles) + len(rows)}",
+                     "tidpunkt": t, "typ": typ, "metod": "tagg", "insatser": insatser, "roll": "usk",
+                     "korrigerad": "nej"})
+
+    b = brukare()
+    bad, u = _invalid_personnummer(m.pnr[b]), uid[m.bru[b].utf]
+    t = int(rng.integers(1, m.days - 1)) * DAY + clock("09:00")
+    add(bad, u, _local(start, t), "in", None)
+    add(bad, u, _local(start, t + 25 * MIN), "ut", "Tillsyn")
+    m.details["ogiltigt-personnummer"].append({"brukare_id": bad, "utforare_id": u, "fynd": 2})
+    m.expected["ogiltigt-personnummer"] += 2
+    b = brukare()
+    when = f"{m.period.label}-{m.days + 1:02d} 25:00"
+    add(m.pnr[b], uid[m.bru[b].utf], when, "avbojt", "Tillsyn")
+    m.details["ogiltig-tidpunkt"].append({"brukare": b, "tid": when})
+    m.expected["ogiltig-tidpunkt"] += 1
+    b = brukare()
+    add(m.pnr[b], "U99", _local(start, t + 3600), "avbojt", "Tillsyn")
+    m.details["okand-utforare"].append({"brukare": b, "utforare_id": "U99"})
+    m.expected["okand-utforare"] += 1
+    gap = dst_time(m.period)
+    if gap is not None:
+        b = brukare()
+        add(m.pnr[b], uid[m.bru[b].utf], gap, "avbojt", "Tillsyn")
+        m.details["tvetydig-tidpunkt"].append({"brukare": b, "tid": gap})
+        m.expected["tvetydig-tidpunkt"] += 1
+    width = len(events["handelse_id"][0]) - 1 if events.height else 8
+    extra = pl.DataFrame(rows, schema={c: pl.String for c in events.columns if c != "handelse_id"})
+    extra = extra.select(pl.Series("handelse_id", [f"H{events.height + k + 1:0{width}d}" for k in range(len(rows))]),
+                         pl.all())
+    return orders, upp, pl.concat([events, extra.select(events.columns)])
+
+
 # ---------------------------------------------------------------- facit
 
 def beviljad_lov(m: Month, o: Order) -> int:
@@ -1124,9 +1178,10 @@ def generate_model(model: str, month: str, out_dir: Path | str, *, n_brukare: in
             raise RuntimeError(f"generator: {code} {found[code]} found, {m.expected[code]} planted")
     extra = facit_fn(m, info, eff)
     staff = staff_ids(m)
-    order_df, _ = orders_frame(m)
-    files = {"utforare.csv": m.utforare, "bestallningar.csv": order_df, "uppehall.csv": uppehall_frame(m),
-             "taggningar.csv": events_frame(m, staff)}
+    order_df, upp_df, events_df = plant_row_errors(m, *orders_frame(m)[:1], uppehall_frame(m),
+                                                   events_frame(m, staff))
+    files = {"utforare.csv": m.utforare, "bestallningar.csv": order_df, "uppehall.csv": upp_df,
+             "taggningar.csv": events_df}
     if m.overtid:
         files["overtid.csv"] = overtid_frame(m)
     for name, df in files.items():
