@@ -255,3 +255,18 @@ def test_an_unknown_regi_or_roll_in_a_rate_table_is_rejected(tmp_path, by, bad, 
     fil, line, msg = single_error(write(tmp_path, text))
     assert (fil, line) == ("lovkorning.yaml", line_of(text, f"{bad}:"))
     assert f"'{bad}'" in msg and by in msg
+
+
+# ---------------------------------------------------------------- YAML syntax, said in Swedish
+
+@pytest.mark.parametrize("text,line,said", [
+    ("version: 1\n\tfoo: 1\n", 2, "tabbtecken"),
+    ("version: 1\nkommun: a: b\n", 2, "kolon på fel ställe"),
+    ("version: 1\nkommun: {namn: x\n", 3, "'}'"),
+    ("version: 1\nrules: [a, b\n", 3, "']'"),
+    ('version: 1\nkommun:\n  namn: "x\n', 4, "citattecken"),
+])
+def test_yaml_syntax_errors_are_said_in_swedish_at_their_line(tmp_path, text, line, said):
+    fil, at, msg = single_error(write(tmp_path, text))
+    assert at == line and said in msg and msg.startswith("ogiltig YAML: ")
+    assert not any(w in msg for w in ("found", "expected", "mapping", "token", "stream"))

@@ -240,6 +240,17 @@ def test_window_on_the_spring_clock_change(tmp_path):
     assert v.besok["raknade_sek"].to_list() == [3 * 3600]   # 00:00–04:00 local is three real hours
 
 
+def test_a_window_edge_in_the_spring_gap_opens_when_the_clock_jumps(tmp_path):
+    # 2024-03-31: no 02:30 that night; the clock first shows a time after 02:30 at 03:00 (01:00 UTC)
+    per = Period(2024, 3)
+    m = Month(month="2024-03").utforare("U01", "Omsorg Öst AB").order("B1", BRUKARE_A, "U01", "RAM-tid", "600")
+    m.visit(BRUKARE_A, "U01", "P1", "2024-03-31 01:30:00", 2 * 3600, "RAM-tid")   # 01:30 CET to 03:30 CEST: 1 real h
+    cfg = load(m.write(tmp_path))
+    cfg.cfg.__dict__["visits"] = cfg.cfg.visits.model_copy(update={"window": ("02:30", "23:00")})
+    v = pair_visits(read_month(cfg, per).taggningar, cfg.cfg.visits, per)
+    assert v.besok["raknade_sek"].to_list() == [1800]       # 03:00–03:30 CEST
+
+
 # ---------------------------------------------------------------- the packed sort key
 
 from datetime import datetime, timedelta, timezone  # noqa: E402

@@ -351,11 +351,31 @@ def _read_yaml(path: Path, via: Plats | None = None) -> tuple[Any, bytes]:
         if dup:     # YAML compares keys as values: 1 and true, 2023-10-01 and "2023-10-01" are the same key
             msg = f"dubblerad nyckel '{dup.group(1)}': nyckeln står redan tidigare i samma mappning"
         else:
-            msg = f"ogiltig YAML: {exc.problem}"
+            msg = f"ogiltig YAML: {_yaml_problem(str(exc.problem))}"
         raise ConfigError(Fel(msg, Plats(str(path), line))) from None
     if not isinstance(data, dict):
         raise ConfigError(Fel("Konfigurationen måste vara en YAML-mappning.", Plats(str(path), 1)))
     return data, raw
+
+
+# The YAML parser's problems, said in Swedish (first match wins); anything else gets the general
+# advice. The line is given beside the message.
+YAML_PROBLEMS = [
+    ("cannot start any token", "ett tecken som inte får inleda ett värde här (ett tabbtecken? indrag görs med mellanslag)"),
+    ("mapping values are not allowed", "ett kolon på fel ställe; sätt citattecken runt text som innehåller ': '"),
+    ("could not find expected ':'", "kolon saknas efter en nyckel"),
+    ("expected ',' or '}'", "en {…}-mappning är inte avslutad: saknas ',' eller '}'?"),
+    ("expected ',' or ']'", "en […]-lista är inte avslutad: saknas ',' eller ']'?"),
+    ("unexpected end of stream", "filen tar slut mitt i ett värde: saknas ett avslutande citattecken?"),
+    ("expected <block end>", "indraget stämmer inte med raderna ovanför"),
+    ("expected <document start>", "indraget stämmer inte med raderna ovanför"),
+    ("undefined alias", "ett alias (*namn) som inte är definierat"),
+]
+
+
+def _yaml_problem(problem: str) -> str:
+    return next((sv for en, sv in YAML_PROBLEMS if en in problem),
+                "raden kan inte läsas; kontrollera indrag (mellanslag), kolon och citattecken")
 
 
 def _absolutize(data: dict, base: Path) -> None:

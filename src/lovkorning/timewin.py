@@ -33,11 +33,12 @@ def intersect(x: Intervals, y: Intervals) -> Intervals:
 
 def _local_instant(day: pl.Expr, offset_days: int, seconds: int) -> pl.Expr:
     """Local wall-clock time `seconds` after midnight of day + offset_days, as a UTC instant.
-    A wall time that does not exist (spring gap) is taken one hour later."""
+    A wall time that does not exist (in the spring gap, 02:00–03:00) is the moment the clock
+    jumps: the first instant it shows that time or later (03:00 CEST)."""
     naive = day.cast(pl.Datetime("us")) + pl.duration(days=offset_days, seconds=seconds)
     def local(e: pl.Expr) -> pl.Expr:
         return e.dt.replace_time_zone(TZ, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
-    return pl.coalesce(local(naive), local(naive + pl.duration(hours=1)))
+    return pl.coalesce(local(naive), local(naive.dt.truncate("1h") + pl.duration(hours=1)))
 
 
 def overlap_seconds(df: pl.DataFrame, start: str, end: str, day: str, intervals: Intervals) -> pl.Series:
