@@ -104,6 +104,12 @@ def test_a_correction_pays_or_claims_back_only_the_difference(tmp_path):
     assert (out / "betalning/lov-2023-09.txt").exists()               # the original payment, kept
     sheet = {row[0]: row[1] for row in load_workbook(out / "avrakning/U02.xlsx")["Rättelse"].iter_rows(values_only=True)}
     assert (sheet["Tidigare utbetalt"], sheet["Ny avräkning"], sheet["Skillnad"]) == (2260.0, 1808.0, -452.0)
+    # the sammanställning shows the month's amounts and what this correction pays or claims back
+    rows = list(load_workbook(out / "sammanstallning.xlsx")["Sammanställning"].iter_rows(values_only=True))
+    head = next(r for r in rows if r and "Utförare-id" in r)
+    col, now = head.index("Utbetalas för månaden (kr)"), head.index("Betalas nu i rättelsen (kr)")
+    by_id = {r[0]: (r[col], r[now]) for r in rows[rows.index(head) + 1:] if r and r[0]}
+    assert by_id["U01"] == (4972.0, 452.0) and by_id["U02"] == (1808.0, -452.0) and by_id["Totalt"][1] == 0
     assert "Rättelse" in load_workbook(out / "avrakning/U01.xlsx").sheetnames
     assert "Rättelse" not in load_workbook(out / "avrakning/U09.xlsx").sheetnames   # egen regi unchanged
     net = {}

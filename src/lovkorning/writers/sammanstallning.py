@@ -16,8 +16,8 @@ from ..money import format_kronor
 from ..result import Avrakning
 from ..settle import time_sums
 from .xlsx import (
-    PAID_HEADER, PAID_HEADER_PRELIMINARY, PRELIMINARY, REGI, Col, Options, TotalMismatchError, cells,
-    close_workbook, format_bankgiro, hours, kronor, lov_only, open_workbook, payment_day_pairs, share,
+    CORRECTION_HEADER, PAID_HEADER, PAID_HEADER_CORRECTION, PAID_HEADER_PRELIMINARY, PRELIMINARY, REGI, Col, Options,
+    TotalMismatchError, cells, close_workbook, format_bankgiro, hours, kronor, lov_only, open_workbook, payment_day_pairs, share,
     table_hours, write_pairs, write_table,
 )
 
@@ -32,14 +32,23 @@ UTFORARE_COLS = [
 KOD_COLS = [Col("Kod", "text", 32), Col("Allvarlighet", "text", 12),
             Col("Beskrivning", "text", 60), Col("Antal", "int", 10)]
 SUMS = ["beviljad_lov_sek", "utford_sek", "utford_mot_sek", "antal_besok", "ersattning_ore", "justering_ore",
-        "att_betala_ore", "utbetalas_ore", "antal_avvikelser"]
+        "att_betala_ore", "utbetalas_ore", "rattelse_ore", "antal_avvikelser"]
 UNATTRIBUTED = "Avvikelser utan utförare i registret"
 
 
-def utforare_cols(status: str) -> list[Col]:
-    """A PRELIMINÄR run pays nothing: its payout column says so in its header."""
-    paid = PAID_HEADER_PRELIMINARY if status == PRELIMINARY else PAID_HEADER
-    return [c if c.header != PAID_HEADER else Col(paid, c.kind, max(c.width, len(paid) + 2)) for c in UTFORARE_COLS]
+def utforare_cols(status: str, correction: bool = False) -> list[Col]:
+    """A PRELIMINÄR run pays nothing: its payout column says so in its header. A correction shows
+    the month's whole amount and, beside it, what the correction itself pays or claims back."""
+    paid = PAID_HEADER_PRELIMINARY if status == PRELIMINARY else PAID_HEADER_CORRECTION if correction else PAID_HEADER
+    cols = []
+    for c in UTFORARE_COLS:
+        if c.header != PAID_HEADER:
+            cols.append(c)
+            continue
+        cols.append(Col(paid, c.kind, max(c.width, len(paid) + 2)))
+        if correction:
+            cols.append(Col(CORRECTION_HEADER, "money", len(CORRECTION_HEADER) + 2))
+    return cols
 
 
 def write_sammanstallning(avr: Avrakning, path: Path, opts: Options | None = None) -> int:
@@ -53,8 +62,9 @@ def write_sammanstallning(avr: Avrakning, path: Path, opts: Options | None = Non
     ws.write_string(0, 0, f"LOV-sammanställning {avr.period.label}", fmts.title)
     top = write_pairs(ws, fmts, 2, _header_pairs(avr, opts)) + 1
     totals = df.select(pl.col(SUMS).sum())
-    write_table(ws, fmts, top, utforare_cols(avr.run.status), cells(df, _display()).iter_rows(),
-                list(cells(totals, _display(total=True)).row(0)))
+    correction = avr.rattelse is not None
+    write_table(ws, fmts, top, utforare_cols(avr.run.status, correction), cells(df, _display(correction=correction)).iter_rows(),
+                list(cells(totals, _display(total=True, correction=correction)).row(0)))
     _write_koder(wb.add_worksheet("Avvikelser per kod"), fmts, avr.avvikelser)
     close_workbook(wb, path)
     return int(totals["utbetalas_ore"][0])
@@ -78,8 +88,12 @@ def _per_utforare(avr: Avrakning, opts: Options) -> pl.DataFrame:
     pay = pl.col("ersattning_ore") + pl.col("justering_ore")
     payee = (pl.col("regi") == "privat") & (pay > 0)
     bankgiro = [format_bankgiro(bg, regi) for bg, regi in df.select("bankgiro", "regi").iter_rows()]
+    # a correction: the difference each private utförare is paid (+) or credited (−) now
+    change = {u: d for u, (_, _, d) in (avr.rattelse or {}).items()}
+    now = [change.get(u, 0) if regi == "privat" else 0 for u, regi in df.select("utforare_id", "regi").iter_rows()]
     return df.with_columns(pay.alias("att_betala_ore"),
                            pl.when(payee).then(pay).otherwise(0).alias("utbetalas_ore"),
+                           pl.Series("rattelse_ore", now, dtype=pl.Int64),
                            pl.Series("bankgiro_text", bankgiro, dtype=pl.String))
 
 
@@ -97,13 +111,14 @@ def _check_totals(avr: Avrakning, df: pl.DataFrame) -> None:
                 f"men totalen är {format_kronor(avr.totals.get(uid, 0))} kr.")
 
 
-def _display(total: bool = False) -> list[pl.Expr]:
+def _display(total: bool = False, correction: bool = False) -> list[pl.Expr]:
     """The cells of a row in column order; the Totalt row leaves the text columns empty."""
     if total:
         text = [pl.lit("Totalt"), *[pl.lit(None, pl.String)] * 3]
     else:
         text = ["utforare_id", "namn", pl.col("regi").replace(REGI), "bankgiro_text"]
-    money = [kronor(pl.col(c)) for c in ("ersattning_ore", "justering_ore", "att_betala_ore", "utbetalas_ore")]
+    money = [kronor(pl.col(c)) for c in ("ersattning_ore", "justering_ore", "att_betala_ore", "utbetalas_ore",
+                                         *(["rattelse_ore"] if correction else []))]
     h = hours if total else table_hours      # the rows' hours add up to the Totalt row
     return [*text, h(pl.col("beviljad_lov_sek")), h(pl.col("utford_sek")),
             share("utford_mot_sek", "beviljad_lov_sek"), "antal_besok", *money, "antal_avvikelser"]

@@ -217,7 +217,9 @@ TOTAL_LABELS = (TOTAL_LABEL, TOTAL_LABEL_EGEN)
 # the sammanställning's column of what the payment file holds (readback finds it by its header)
 PAID_HEADER = "Utbetalas (kr)"
 PAID_HEADER_PRELIMINARY = "Preliminärt, utbetalas ej (kr)"   # a PRELIMINÄR run writes no payment file
-PAID_HEADERS = (PAID_HEADER, PAID_HEADER_PRELIMINARY)
+PAID_HEADER_CORRECTION = "Utbetalas för månaden (kr)"        # a RÄTTELSE: the month's whole amount …
+CORRECTION_HEADER = "Betalas nu i rättelsen (kr)"            # … and what this correction pays (+) or claims (−)
+PAID_HEADERS = (PAID_HEADER, PAID_HEADER_PRELIMINARY, PAID_HEADER_CORRECTION)
 
 
 @dataclass(frozen=True)
