@@ -156,6 +156,19 @@ def test_blank_lines_before_the_header_stop_the_run_on_every_path(tmp_path, blan
     assert exc.value.fel[0].meddelande == "Rad 1 är tom: rubrikraden ska stå på rad 1."
 
 
+@pytest.mark.parametrize("hint", ["sep=;", "SEP=,", "sep=\t"])
+@pytest.mark.parametrize("variant", ["utf8", "cp1252"])
+def test_excels_separator_line_before_the_header_is_named(tmp_path, hint, variant):
+    """Excel may write 'sep=;' on line 1: said as such, not as a header with one column."""
+    body = OVERTID.replace("U1;15", "Ö1;15") if variant == "cp1252" else OVERTID
+    path = tmp_path / "overtid.csv"
+    path.write_bytes((hint.replace("\\t", "\t") + "\n" + body).encode("cp1252" if variant == "cp1252" else "utf-8"))
+    with pytest.raises(InputError) as exc:
+        read_table(path, "overtid", {})
+    assert where(exc) == [("overtid.csv", 1, None)]
+    assert "en rad som Excel lägger till" in exc.value.fel[0].meddelande
+
+
 def test_blank_first_line_in_the_exact_reader():
     with pytest.raises(InputError) as exc:
         read_csv_text('\n\na;b\n1;"2"\n', "f.csv")

@@ -49,6 +49,7 @@ UTF8_MULTIBYTE = re.compile(     # one well-formed UTF-8 character of two to fou
     rb"[\xC2-\xDF][\x80-\xBF]|\xE0[\xA0-\xBF][\x80-\xBF]|[\xE1-\xEC\xEE\xEF][\x80-\xBF]{2}|\xED[\x80-\x9F][\x80-\xBF]"
     rb"|\xF0[\x90-\xBF][\x80-\xBF]{2}|[\xF1-\xF3][\x80-\xBF]{3}|\xF4[\x80-\x8F][\x80-\xBF]{2}")
 END_OF_LINE = re.compile(r"[\r\n]")
+SEP_HINT = re.compile(r"(?i)^sep=.?$")                # Excel's "sep=;" line before the header
 LINE_BREAK = re.compile(r"\r\n|\r|\n")             # as the csv module counts lines
 POLARS_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException)   # a panic is a BaseException
 
@@ -146,10 +147,15 @@ def _looks_like_utf16(head: bytes) -> bool:
     return max(even, odd) >= 0.8 * len(sample) // 2 and min(even, odd) <= 0.02 * len(sample)
 
 
-def _blank_header(fil: str) -> InputError:
-    # polars would skip the blank lines and number every row too low; the csv module would take the
-    # blank line as a header of no columns and refuse every row
-    return InputError(Fel("Rad 1 är tom: rubrikraden ska stå på rad 1.", Plats(fil, 1)))
+def check_header_line(line: str, fil: str) -> None:
+    """Line 1 must be the header. A blank line: polars would skip it and number every row too
+    low, the csv module would take it as a header of no columns and refuse every row. 'sep=;':
+    Excel's separator hint, which would be taken as a one-column header."""
+    if not line.strip():
+        raise InputError(Fel("Rad 1 är tom: rubrikraden ska stå på rad 1.", Plats(fil, 1)))
+    if SEP_HINT.match(line.strip()):
+        raise InputError(Fel(f"Rad 1 är '{line.strip()}', en rad som Excel lägger till före rubrikraden: ta bort "
+                             "den, så att rubrikraden står på rad 1.", Plats(fil, 1)))
 
 
 def _long_header(fil: str) -> InputError:
@@ -228,8 +234,7 @@ def read_csv_text(text: str, fil: str) -> pl.DataFrame:
     if end is None and len(text) > MAX_HEADER_CHARS:
         raise _long_header(fil)
     header_line = text[: end.start() if end else len(text)]
-    if not header_line.strip():
-        raise _blank_header(fil)
+    check_header_line(header_line, fil)
     sep = sniff_separator(header_line)
     check_header_names(next(csv.reader([header_line.rstrip("\r")], delimiter=sep), []), fil)
     if text.startswith("\r", len(header_line)) and not text.startswith("\r\n", len(header_line)):
@@ -303,8 +308,7 @@ def _fast_header(head: bytes, fil: str, coded: dict[str, pl.DataType] | None) ->
         header_line = head[bom:end].rstrip(b"\r").decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if not header_line.strip():
-        raise _blank_header(fil)
+    check_header_line(header_line, fil)
     sep = sniff_separator(header_line)
     names = next(csv.reader([header_line], delimiter=sep), [])
     check_header_names(names, fil)
