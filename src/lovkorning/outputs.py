@@ -1,7 +1,7 @@
 """Where a run's outputs live, and how they are put in place atomically.
 
 Every run writes a complete version folder beside the output folder
-(`out/.2023-09.versions/<n>-<run_id>/`). The output folder itself (`out/2023-09`) is a symbolic
+(`out/.2023-09.versions/NNN-<run_id>-<kind>/`). The output folder itself (`out/2023-09`) is a symbolic
 link to the current version, switched with one atomic rename. A run killed at any moment
 therefore leaves either the previous outputs or the complete new ones, never a half-written
 payment file; earlier versions stay for the record. The version is flushed to disk (fsync of every
