@@ -137,12 +137,14 @@ def test_a_late_run_shows_genast_where_the_payment_file_has_it(tmp_path):
     assert next(r for r in rows if r[0] == "Betalningsdag")[1] == want
 
 
-def test_config_files_prefers_what_the_loader_recorded_and_never_guesses(tmp_path):
-    from types import SimpleNamespace
+def test_config_files_are_what_the_loader_read_and_never_guessed(tmp_path):
+    import hashlib
     from lovkorning.writers.files import config_files
-    recorded = SimpleNamespace(files=[(tmp_path / "a.yaml", "ab" * 32)], path=tmp_path / "x.yaml", sha256="0")
-    assert config_files(recorded) == [{"path": str(tmp_path / "a.yaml"), "sha256": "ab" * 32}]
     cfg = load(small_month().write(tmp_path))
-    assert [f["path"] for f in config_files(cfg)] == [str(cfg.path)]
+    read = cfg.path.read_bytes()
+    assert config_files(cfg) == [{"path": str(cfg.path), "sha256": hashlib.sha256(read).hexdigest()}]
+    assert hashlib.sha256(read).hexdigest() == cfg.sha256         # one file: the combined hash is its own
     cfg.path.write_text(cfg.path.read_text() + "# changed after loading\n", encoding="utf-8")
-    assert config_files(cfg) is None          # the files no longer hash to the run's config sha256
+    # the manifest names the bytes the run was settled with, not the file as it is now
+    assert config_files(cfg)[0]["sha256"] == hashlib.sha256(read).hexdigest() != hashlib.sha256(
+        cfg.path.read_bytes()).hexdigest()

@@ -42,6 +42,12 @@ def insats_classes(cfg: Config) -> tuple[set[str], set[str], set[str], bool]:
     return paid, unpaid - paid, orderless - ordered, catch_all
 
 
+def within_lov(tid: pl.DataFrame, outside: set[str] | frozenset[str]) -> pl.DataFrame:
+    """The time rows of insatser within LOV: rows of the insatser `outside` LOV (named only by
+    `basis: none` rules, insats_classes' second set) left out, as every LOV figure does."""
+    return tid.filter(~pl.col("insats").is_in(sorted(outside)).fill_null(False)) if outside else tid
+
+
 def visit_findings(ctx: Context) -> pl.DataFrame:
     paid, unpaid, orderless, catch_all = insats_classes(ctx.cfg.cfg)
     vi = ctx.visits.besok_insats.lazy().filter(pl.col("giltig")).select(

@@ -259,11 +259,13 @@ class Config(Strict):
 class LoadedConfig:
     """A validated config with its origin: where it came from, its hash, resolved paths."""
 
-    def __init__(self, cfg: Config, path: Path, sha256: str, rates: "RateBook"):
+    def __init__(self, cfg: Config, path: Path, sha256: str, rates: "RateBook",
+                 files: tuple[tuple[Path, str], ...] = ()):
         self.cfg = cfg
         self.path = path
-        self.sha256 = sha256
+        self.sha256 = sha256         # of every file's bytes, base first, joined by one NUL byte
         self.rates = rates
+        self.files = files           # (path, sha256) of each file of the extends chain, base first
 
     def input_dir(self, month: str) -> Path:
         return Path(self.cfg.inputs.dir.replace("{month}", month))
@@ -388,14 +390,15 @@ def _absolutize(data: dict, base: Path) -> None:
 
 
 def _load_tree(path: Path, seen: tuple[Path, ...] = (), via: Plats | None = None
-               ) -> tuple[dict, dict[str, Path], list[bytes]]:
-    """Raw data, which file each top-level key came from, and the bytes of every file read."""
+               ) -> tuple[dict, dict[str, Path], list[tuple[Path, bytes]]]:
+    """Raw data, which file each top-level key came from, and every file read with its bytes,
+    base first."""
     path = path.resolve()
     if path in seen:
         raise ConfigError(Fel("'extends' bildar en cirkel.", Plats(str(path))))
     data, content = _read_yaml(path, via)
     _absolutize(data, path.parent)
-    raw = [content]
+    raw = [(path, content)]
     origin = {k: path for k in data}
     extends_at = Plats(str(path), _line_of(data, ("extends",)))
     parent = data.pop("extends", None)
@@ -517,8 +520,9 @@ def load(path: Path) -> LoadedConfig:
         raise ConfigError(_validation_errors(exc, data, origin)) from None
     rates = compile_rates(data.get("rates") or {}, origin.get("rates", Path(path)))
     _check_references(cfg, rates, data, origin)
-    digest = hashlib.sha256(b"\0".join(raw)).hexdigest()
-    return LoadedConfig(cfg, Path(path).resolve(), digest, rates)
+    digest = hashlib.sha256(b"\0".join(content for _, content in raw)).hexdigest()
+    return LoadedConfig(cfg, Path(path).resolve(), digest, rates,
+                        tuple((p, hashlib.sha256(content).hexdigest()) for p, content in raw))
 
 
 def _check_references(cfg: Config, rates: "RateBook", data: dict, origin: dict[str, Path]) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .checks import insats_classes
+from .checks import insats_classes, within_lov
 from .config import LoadedConfig
 from .period import Period
 
@@ -38,14 +38,14 @@ def figures(settled, cfg: LoadedConfig) -> Figures:
     """The follow-up figures of a settled month."""
     month = settled.avr.period.label
     _, unpaid, _, _ = insats_classes(cfg.cfg)
-    tid = settled.avr.tid.filter(~pl.col("insats").is_in(sorted(unpaid))).select(
+    tid = within_lov(settled.avr.tid, unpaid).select(
         pl.lit(month).alias("month"), "utforare_id", "brukare_id", "insats", "beviljad_lov_sek", "utford_sek",
         "antal_besok", "besok_forsta")
     return Figures(tid.cast(TID), verification(settled, month, unpaid))
 
 
-def outside_lov(unpaid) -> pl.Expr:
-    """A visit whose insatser are all outside LOV (rules with basis none)."""
+def only_outside_lov(unpaid) -> pl.Expr:
+    """A visit (or declined visit) whose insatser are all outside LOV (rules with basis none)."""
     return (pl.col("insatser").list.len() > 0) & pl.col("insatser").list.eval(
         pl.element().is_in(sorted(unpaid))).list.all()
 
@@ -53,14 +53,14 @@ def outside_lov(unpaid) -> pl.Expr:
 def verification(settled, month: str, unpaid=frozenset()) -> pl.DataFrame:
     """Per utförare: counted visit time by how it was verified, and declined visits; visits of
     insatser outside LOV left out, as they are from the time table."""
-    v = settled.visits.besok.filter(pl.col("giltig") & ~outside_lov(unpaid))
+    v = settled.visits.besok.filter(pl.col("giltig") & ~only_outside_lov(unpaid))
     tags = (pl.col("metod_in") == "tagg").cast(pl.Int8) + (pl.col("metod_ut") == "tagg").cast(pl.Int8)
     per = v.group_by("utforare_id").agg(
         pl.len().cast(pl.Int64).alias("besok"), pl.col("raknade_sek").sum().alias("sek"),
         pl.col("raknade_sek").filter(tags == 2).sum().alias("sek_tagg_bada"),
         pl.col("raknade_sek").filter(tags == 1).sum().alias("sek_tagg_en"),
         pl.col("raknade_sek").filter(tags == 0).sum().alias("sek_manuell"))
-    declined = settled.visits.avbojt.filter(~outside_lov(unpaid)).group_by("utforare_id").agg(
+    declined = settled.visits.avbojt.filter(~only_outside_lov(unpaid)).group_by("utforare_id").agg(
         pl.len().cast(pl.Int64).alias("avbojda"))
     u = settled.avr.utforare.select("utforare_id", "namn", "regi").join(per, on="utforare_id", how="left").join(
         declined, on="utforare_id", how="left")

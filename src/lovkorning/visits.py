@@ -170,29 +170,28 @@ def order_events(ev: pl.DataFrame) -> pl.DataFrame:
         (pl.col("typ") == "in").alias("_in"), (pl.col("typ") == "avbojt").alias("_avb"),
     ).filter(~pl.col("_avb")).drop("_avb")
     idx = sort_order(narrow, "tidpunkt", "_i", before=("_p", "_b"), then=("_in",))
-    return narrow.select(pl.col("_i").gather(pl.lit(idx)), code_pair(pl.col("_p"), pl.col("_b")).gather(pl.lit(idx)).alias("_k"),
-                         pl.col("tidpunkt").gather(pl.lit(idx)), pl.col("_in").gather(pl.lit(idx)))
+    return gather(narrow.with_columns(code_pair(pl.col("_p"), pl.col("_b")).alias("_k")), idx, ["_i", "_k", "tidpunkt", "_in"])
 
 
-def first_ids(ids: pl.Series, rows: pl.Series) -> pl.Series:
-    """For the rows `rows` (in file order) of `ids`: True for the first of each handelse_id. Hashes
-    find the candidates; only rows whose hash repeats are compared as text, so a hash collision
-    cannot drop a row."""
-    h = ids.hash().gather(rows)
+def first_ids(ids: pl.Series) -> pl.Series:
+    """Per row of `ids` (in file order): True for the first of each handelse_id. Hashes find the
+    candidates; only rows whose hash repeats are compared as text, so a hash collision cannot
+    drop a row."""
+    h = ids.hash()
     s = h.sort()
     repeated = s.filter(s == s.shift(1))
     first = pl.repeat(True, h.len(), eager=True)
     if repeated.is_empty():
         return first
     at = h.is_in(repeated.implode()).arg_true()
-    return first.scatter(at, ids.gather(rows.gather(at)).is_first_distinct())
+    return first.scatter(at, ids.gather(at).is_first_distinct())
 
 
 def drop_duplicates(ev: pl.DataFrame, order: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
     """A repeated handelse_id (among all events, declined ones too), or the same staff, brukare,
     time and type again: keep the first (in file order) and report the rest. Returns the events
     left to pair, the findings, and the declined events that are duplicates (rows of `ev`)."""
-    first = first_ids(ev.get_column("handelse_id"), pl.int_range(ev.height, dtype=pl.UInt32, eager=True))
+    first = first_ids(ev.get_column("handelse_id"))
     order = order.with_columns(pl.lit(True).alias("_first") if first.all() else pl.lit(first.gather(order["_i"])).alias("_first"))
     same = pl.lit(True)
     for c in ("_k", "tidpunkt", "_in"):
@@ -362,9 +361,8 @@ def cut_same_staff(v: pl.DataFrame, others: pl.DataFrame | None = None) -> pl.Da
 def lone_check_ins(ev: pl.DataFrame, marked: pl.DataFrame) -> pl.DataFrame:
     """The check-ins that start no visit (never closed): staff code, time and line, for
     cut_same_staff."""
-    rows = marked.filter(pl.col("_lone_in"))["_i"]
-    return ev.select(code("personal_id").gather(pl.lit(rows)).alias("_p"), pl.col("tidpunkt").gather(pl.lit(rows)).alias("in_tid"),
-                     pl.col("_rad").gather(pl.lit(rows)).alias("in_rad"))
+    return gather(ev, marked.filter(pl.col("_lone_in"))["_i"], ["personal_id", "tidpunkt", "_rad"]).select(
+        code("personal_id").alias("_p"), pl.col("tidpunkt").alias("in_tid"), pl.col("_rad").alias("in_rad"))
 
 
 def latest_before(df: pl.DataFrame, group: str, time: str) -> pl.Series:

@@ -45,31 +45,10 @@ def sha256(path: Path) -> str:
 CONFIG_SHA256_OF = "the bytes of config.files, in that order, joined by one NUL byte (0x00)"
 
 
-def config_files(cfg) -> list[dict] | None:
-    """The config files that make up a LoadedConfig, base first (as its sha256 is taken: the
-    `extends` chain, each file's bytes joined by NUL), each with its own sha256. From
-    `cfg.files` ([(path, sha256)]) where the loader records them; else the chain is followed
-    again from `cfg.path`, and kept only if the files still hash to `cfg.sha256` (None if not)."""
-    known = getattr(cfg, "files", None)
-    if known:
-        return [{"path": str(p), "sha256": h} for p, h in known]
-    from ruamel.yaml import YAML, YAMLError
-    chain, path, seen = [], Path(cfg.path).resolve(), set()
-    try:
-        while path not in seen:
-            seen.add(path)
-            chain.append((path, path.read_bytes()))
-            data = YAML(typ="safe", pure=True).load(chain[-1][1].decode("utf-8"))
-            parent = data.get("extends") if isinstance(data, dict) else None
-            if parent is None:
-                break
-            path = (path.parent / str(parent)).resolve()
-    except (OSError, UnicodeDecodeError, YAMLError):
-        return None
-    chain.reverse()
-    if hashlib.sha256(b"\0".join(b for _, b in chain)).hexdigest() != cfg.sha256:
-        return None
-    return [{"path": str(p), "sha256": hashlib.sha256(b).hexdigest()} for p, b in chain]
+def config_files(cfg) -> list[dict]:
+    """The config files that make up a LoadedConfig, base first, each with the sha256 of the bytes
+    the loader read (`cfg.sha256` is over those bytes joined by NUL: CONFIG_SHA256_OF)."""
+    return [{"path": str(p), "sha256": h} for p, h in cfg.files]
 
 
 def manifest(avr: Avrakning, config_sha: str, config_path: Path, inputs: list, outputs: dict[str, str],

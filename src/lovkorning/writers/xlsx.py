@@ -240,9 +240,8 @@ class Options:
 def lov_only(tid: pl.DataFrame, opts: Options) -> pl.DataFrame:
     """The time rows of insatser within LOV: the Timunderlag LOV and every LOV total leave out
     insatser outside LOV, as the follow-up (history.figures) does."""
-    if not opts.utanfor_lov:
-        return tid
-    return tid.filter(~pl.col("insats").is_in(sorted(opts.utanfor_lov)).fill_null(False))
+    from ..checks import within_lov
+    return within_lov(tid, opts.utanfor_lov)
 
 
 def outside_lov(tid: pl.DataFrame, opts: Options) -> pl.DataFrame:
