@@ -52,6 +52,13 @@ def single_error(path: Path) -> tuple[str, int | None, str]:
     return errors[0]
 
 
+def error_at(tmp_path: Path, text: str, fragment: str, nth: int = 1) -> str:
+    """The one error of the config `text`, which must stand at the line holding `fragment`: its message."""
+    fil, line, msg = single_error(write(tmp_path, text))
+    assert (fil, line) == ("lovkorning.yaml", line_of(text, fragment, nth))
+    return msg
+
+
 # ---------------------------------------------------------------- configs that load
 
 def test_the_repo_configs_load_and_point_at_the_sample_data():
@@ -96,15 +103,13 @@ def test_yaml_1_2_keeps_no_and_yes_as_strings(tmp_path):
 
 def test_a_duplicate_key_is_an_error_at_the_second_occurrence(tmp_path):
     text = edited("state:\n  dir: state\n", "state:\n  dir: state\n  dir: other\n")
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, "dir: other"))
+    msg = error_at(tmp_path, text, "dir: other")
     assert "dir" in msg
 
 
 def test_an_unknown_top_level_key_is_named_with_its_line(tmp_path):
     text = BASE + "rulez:\n  - {name: X}\n"
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, "rulez:"))
+    msg = error_at(tmp_path, text, "rulez:")
     assert "'rulez'" in msg
 
 
@@ -126,15 +131,13 @@ def test_an_unknown_key_in_an_extending_file_names_that_file_and_line(tmp_path):
 def test_a_bad_date_in_a_rate_series_names_the_line_of_that_date(tmp_path):
     text = edited("timpris: {2023-01-01: 452.00, 2023-10-01: 468.00}",
                   "timpris:\n    2023-01-01: 452.00\n    2023-02-30: 468.00")
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, "2023-02-30"))
+    msg = error_at(tmp_path, text, "2023-02-30")
     assert "2023-02-30" in msg
 
 
 def test_an_unknown_basis_lists_the_allowed_ones(tmp_path):
     text = edited("basis: none", "basis: timme")
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, "basis: timme"))
+    msg = error_at(tmp_path, text, "basis: timme")
     assert "'timme'" in msg and all(b in msg for b in ("beviljad", "utford", "schablon", "genomforandeplan"))
 
 
@@ -142,29 +145,25 @@ def test_a_rule_with_an_unknown_rate_lists_the_defined_rates(tmp_path):
     text = edited("timpris: {2023-01-01: 452.00, 2023-10-01: 468.00}",
                   "timpris: {2023-01-01: 452.00, 2023-10-01: 468.00}\n  startavgift: {2023-01-01: 1500}")
     text = edited("hours: 2, rate: timpris", "hours: 2, rate: timpeng", text)
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, "rate: timpeng"))
+    msg = error_at(tmp_path, text, "rate: timpeng")
     assert "'timpeng'" in msg and "startavgift, timpris" in msg
 
 
 def test_utford_without_cap_is_an_error_of_that_rule(tmp_path):
     text = edited("basis: utford, cap: order,", "basis: utford,")
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, "basis: utford"))
+    msg = error_at(tmp_path, text, "basis: utford")
     assert "cap" in msg
 
 
 def test_the_kommun_bankgiro_is_checked(tmp_path):
     text = edited('bankgiro: "991-2346"', 'bankgiro: "123-4567"')
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, "kommun:"))
+    msg = error_at(tmp_path, text, "kommun:")
     assert "123-4567" in msg
 
 
 def test_payment_takes_a_day_or_days_after_run_not_both(tmp_path):
     text = edited("payment: {day: 15, roll: preceding}", "payment: {day: 15, days_after_run: 10}")
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, "payment:"))
+    msg = error_at(tmp_path, text, "payment:")
     assert "day" in msg and "days_after_run" in msg
     assert load(write(tmp_path, edited("payment: {day: 15, roll: preceding}", "payment: {days_after_run: 10}"),
                       "ok.yaml")).cfg.schedule.payment.days_after_run == 10
@@ -173,8 +172,7 @@ def test_payment_takes_a_day_or_days_after_run_not_both(tmp_path):
 def test_a_rate_with_three_decimals_is_rejected_at_its_line(tmp_path):
     text = edited("timpris: {2023-01-01: 452.00, 2023-10-01: 468.00}",
                   "timpris:\n    2023-01-01: 452.00\n    2023-10-01: 468.125")
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, "468.125"))
+    error_at(tmp_path, text, "468.125")
 
 
 # ---------------------------------------------------------------- rates

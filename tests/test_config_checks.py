@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lovkorning.config import PaymentCfg, ScheduleCfg, load
-from test_config import BASE, config_errors, edited, line_of, single_error, write
+from test_config import BASE, config_errors, edited, error_at, line_of, single_error, write
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -31,8 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 ])
 def test_a_percent_with_more_than_two_decimals_is_rejected_at_its_line(tmp_path, old, new, fragment):
     text = edited(old, new)
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, fragment))
+    msg = error_at(tmp_path, text, fragment)
     assert fragment in msg and "två decimaler" in msg
 
 
@@ -67,8 +66,7 @@ def test_shares_and_supplements_out_of_range_are_rejected(tmp_path, old, new, fr
     text = edited(old, new)
     if "Vak]" in new:       # the besok rule takes Vak from the utford rule
         text = text.replace("Egenvård, Vak]", "Egenvård]")
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, fragment))
+    msg = error_at(tmp_path, text, fragment)
     assert "minst 0" in msg or "högst 100" in msg
 
 
@@ -76,8 +74,7 @@ def test_shares_and_supplements_out_of_range_are_rejected(tmp_path, old, new, fr
 
 def test_min_minutes_above_max_minutes_is_rejected(tmp_path):
     text = edited("min_minutes: 1, max_minutes: 480", "min_minutes: 600, max_minutes: 480")
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, "min_minutes: 600"))
+    msg = error_at(tmp_path, text, "min_minutes: 600")
     assert "min_minutes" in msg and "max_minutes" in msg
 
 
@@ -88,8 +85,7 @@ def test_min_minutes_above_max_minutes_is_rejected(tmp_path):
 ])
 def test_a_window_whose_start_equals_its_end_is_rejected(tmp_path, old, new, fragment):
     text = edited(old, new)
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, fragment))
+    msg = error_at(tmp_path, text, fragment)
     assert "samma klockslag" in msg
 
 
@@ -102,8 +98,7 @@ def test_the_whole_day_window_still_loads(tmp_path):
 
 def test_a_payment_day_before_the_run_day_is_rejected_at_load(tmp_path):
     text = edited("run_workday: 6", "run_workday: 12")
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, "payment: {day: 15"))
+    msg = error_at(tmp_path, text, "payment: {day: 15")
     assert "före körningsdagen" in msg and "12:e arbetsdagen" in msg
 
 
@@ -132,16 +127,14 @@ def test_the_shipped_schedules_hold_for_years_to_come():
 def test_a_rate_date_must_be_written_yyyy_mm_dd(tmp_path, bad):
     text = edited("timpris: {2023-01-01: 452.00, 2023-10-01: 468.00}",
                   f"timpris:\n    2023-01-01: 452.00\n    {bad}: 468.00")
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, f"{bad}: 468"))
+    msg = error_at(tmp_path, text, f"{bad}: 468")
     assert bad in msg and "ÅÅÅÅ-MM-DD" in msg
 
 
 def test_a_date_repeated_in_a_series_is_rejected_at_the_second(tmp_path):
     text = edited("timpris: {2023-01-01: 452.00, 2023-10-01: 468.00}",
                   'timpris:\n    2023-01-01: 452.00\n    2023-10-01: 468.00\n    "2023-10-01": 470.00')
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, '"2023-10-01"'))
+    msg = error_at(tmp_path, text, '"2023-10-01"')
     assert "2023-10-01" in msg and "found" not in msg
 
 
@@ -233,8 +226,7 @@ def test_check_config_of_a_folder_exits_1_in_swedish(tmp_path):
 def test_an_insats_both_unpaid_and_paid_is_rejected_at_the_none_rule(tmp_path):
     text = edited('insatser: ["Natthjälp", "Tillsyn (digital)"], basis: none',
                   'insatser: ["Natthjälp", "RAM-tid"], basis: none')
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, "basis: none"))
+    msg = error_at(tmp_path, text, "basis: none")
     assert "'RAM-tid'" in msg and "Ramtid" in msg
 
 
@@ -242,8 +234,7 @@ def test_an_insats_both_unpaid_and_paid_is_rejected_at_the_none_rule(tmp_path):
 
 def test_an_unknown_role_in_a_rule_is_rejected(tmp_path):
     text = edited("cap: order, rate: timpris}", "cap: order, rate: timpris, roller: [usk, sjukskotersk]}")
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, "sjukskotersk"))
+    msg = error_at(tmp_path, text, "sjukskotersk")
     assert "'sjukskotersk'" in msg and "sjukskoterska" in msg
 
 
@@ -252,8 +243,7 @@ def test_an_unknown_regi_or_roll_in_a_rate_table_is_rejected(tmp_path, by, bad, 
     text = edited("timpris: {2023-01-01: 452.00, 2023-10-01: 468.00}",
                   f"timpris: {{2023-01-01: 452.00, 2023-10-01: 468.00}}\n  extra:\n    by: [{by}]\n    values:\n"
                   f"      {good}: {{2023-01-01: 1}}\n      {bad}: {{2023-01-01: 2}}")
-    fil, line, msg = single_error(write(tmp_path, text))
-    assert (fil, line) == ("lovkorning.yaml", line_of(text, f"{bad}:"))
+    msg = error_at(tmp_path, text, f"{bad}:")
     assert f"'{bad}'" in msg and by in msg
 
 
