@@ -9,6 +9,13 @@ fresh process: `polars.read_csv` of the month's files (the floor), `lovkorning r
 state folder. It prints the medians of wall time and peak memory (the largest resident set of
 the process or any process it started), the ratio dry-run / read_csv, and seconds per million
 tag events, so that growth with size can be read off two sizes.
+
+Two more figures say how far the dry run is from what the machine can do at all:
+- its CPU seconds (user + system, every thread): on two cores the dry run cannot take less
+  wall time than half of them, however well its work were spread;
+- `lean`: the least a settlement from tag events can do, as one lazy polars query: read the tag
+  log, parse its times, sort by brukare and time, pair each `in` with the next `ut` and sum the
+  seconds per utförare. No validation, no findings, no rules: a floor, not a competitor.
 """
 
 from __future__ import annotations
@@ -30,14 +37,30 @@ import resource, sys, time
 t = time.perf_counter()
 {body}
 wall = time.perf_counter() - t
-peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-print("BENCH", wall, peak, file=sys.stderr)
+usage = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+peak = max(u.ru_maxrss for u in usage)
+cpu = sum(u.ru_utime + u.ru_stime for u in usage)
+print("BENCH", wall, peak, cpu, file=sys.stderr)
 """
 
 READ_CSV = """
 import polars as pl, pathlib
 for f in sorted(pathlib.Path({data!r}).rglob("*.csv")):
     pl.read_csv(f, separator=";", infer_schema=False)
+"""
+
+LEAN = """
+import polars as pl
+sec = (pl.col("ut") - pl.col("tidpunkt")).dt.total_seconds()
+(pl.scan_csv({tags!r}, separator=";", infer_schema=False)
+   .select(pl.col("brukare_id").cast(pl.Categorical), "utforare_id", "typ",
+           pl.col("tidpunkt").str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, cache=False))
+   .sort("brukare_id", "tidpunkt")
+   .with_columns(pl.col("tidpunkt").shift(-1).alias("ut"), pl.col("typ").shift(-1).alias("typ_ut"),
+                 pl.col("brukare_id").shift(-1).alias("brukare_ut"))
+   .filter((pl.col("typ") == "in") & (pl.col("typ_ut") == "ut") & (pl.col("brukare_ut") == pl.col("brukare_id")))
+   .group_by("utforare_id").agg(sec.sum())
+   .collect())
 """
 
 CLI = """
@@ -51,14 +74,14 @@ except SystemExit as e:
 """
 
 
-def measure(body: str) -> tuple[float, float]:
-    """(wall seconds, peak MiB) of `body` run in a fresh Python process."""
+def measure(body: str) -> tuple[float, float, float]:
+    """(wall seconds, peak MiB, CPU seconds) of `body` run in a fresh Python process."""
     r = subprocess.run([sys.executable, "-c", MEASURE.format(body=body)], capture_output=True, text=True)
     line = next((ln for ln in r.stderr.splitlines() if ln.startswith("BENCH ")), None)
     if r.returncode != 0 or line is None:
         raise SystemExit(f"benchmark step failed:\n{r.stderr[-2000:]}")
-    _, wall, peak_kib = line.split()
-    return float(wall), float(peak_kib) / 1024
+    _, wall, peak_kib, cpu = line.split()
+    return float(wall), float(peak_kib) / 1024, float(cpu)
 
 
 def prepare(size: str, base: Path) -> tuple[Path, int]:
@@ -73,11 +96,12 @@ def prepare(size: str, base: Path) -> tuple[Path, int]:
     return folder, events
 
 
-def one_rep(folder: Path) -> dict[str, tuple[float, float]]:
+def one_rep(folder: Path) -> dict[str, tuple[float, float, float]]:
     cfg = str(folder / "lovkorning.yaml")
     for d in ("out", "state"):
         shutil.rmtree(folder / d, ignore_errors=True)
     res = {"read_csv": measure(READ_CSV.format(data=str(folder / "data"))),
+           "lean": measure(LEAN.format(tags=str(folder / "data" / MONTH / "taggningar.csv"))),
            "dry_run": measure(CLI.format(args=["run", MONTH, "--config", cfg, "--dry-run"])),
            "full_run": measure(CLI.format(args=["run", MONTH, "--config", cfg, "--datum", RUN_DAY]))}
     return res
@@ -89,12 +113,15 @@ def bench(size: str, reps: int, base: Path) -> dict:
     for i in range(reps):
         r = one_rep(folder)
         runs.append(r)
-        print(f"  {size} rep {i + 1}: read_csv {r['read_csv'][0]:.2f} s, dry-run {r['dry_run'][0]:.2f} s "
-              f"({r['dry_run'][1]:.0f} MiB), full run {r['full_run'][0]:.2f} s ({r['full_run'][1]:.0f} MiB)", flush=True)
+        print(f"  {size} rep {i + 1}: read_csv {r['read_csv'][0]:.2f} s, lean {r['lean'][0]:.2f} s, "
+              f"dry-run {r['dry_run'][0]:.2f} s ({r['dry_run'][2]:.2f} CPU s, {r['dry_run'][1]:.0f} MiB), "
+              f"full run {r['full_run'][0]:.2f} s ({r['full_run'][1]:.0f} MiB)", flush=True)
     med = lambda key, i: statistics.median(r[key][i] for r in runs)  # noqa: E731
     return {"size": size, "tag_events": events, "reps": reps,
             "read_csv_s": med("read_csv", 0), "dry_run_s": med("dry_run", 0), "full_run_s": med("full_run", 0),
             "dry_run_peak_mib": med("dry_run", 1), "full_run_peak_mib": med("full_run", 1),
+            "lean_s": med("lean", 0), "read_csv_cpu_s": med("read_csv", 2), "dry_run_cpu_s": med("dry_run", 2),
+            "ratio_lean_to_read_csv": statistics.median(r["lean"][0] / r["read_csv"][0] for r in runs),
             "ratio_dry_run_to_read_csv": statistics.median(r["dry_run"][0] / r["read_csv"][0] for r in runs),
             "s_per_million_events_dry_run": med("dry_run", 0) / events * 1e6,
             "s_per_million_events_full_run": med("full_run", 0) / events * 1e6}
@@ -108,11 +135,12 @@ def main() -> None:
     args = ap.parse_args()
     results = [bench(s, args.reps, args.dir) for s in args.sizes]
     print(f"\n{'size':<12}{'events':>11}{'read_csv s':>12}{'dry-run s':>11}{'ratio':>7}{'full s':>9}"
-          f"{'peak MiB':>10}{'s/M events':>12}")
+          f"{'peak MiB':>10}{'s/M events':>12}{'dry CPU s':>11}{'lean s':>8}{'lean ratio':>11}")
     for r in results:
         print(f"{r['size']:<12}{r['tag_events']:>11,}{r['read_csv_s']:>12.2f}{r['dry_run_s']:>11.2f}"
               f"{r['ratio_dry_run_to_read_csv']:>7.1f}{r['full_run_s']:>9.2f}{r['full_run_peak_mib']:>10.0f}"
-              f"{r['s_per_million_events_dry_run']:>12.2f}")
+              f"{r['s_per_million_events_dry_run']:>12.2f}{r['dry_run_cpu_s']:>11.2f}{r['lean_s']:>8.2f}"
+              f"{r['ratio_lean_to_read_csv']:>11.1f}")
     path = args.dir / "results.json"       # one entry per size: a sweden run keeps the others' figures
     earlier = json.loads(path.read_text()) if path.exists() else []
     merged = {r["size"]: r for r in earlier} | {r["size"]: r for r in results}
