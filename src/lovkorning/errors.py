@@ -3,6 +3,7 @@ renders them and exits with the contract's code. Messages never contain a person
 
 from __future__ import annotations
 
+import errno
 import re
 from dataclasses import dataclass, field
 
@@ -78,3 +79,43 @@ class ReconciliationError(LovError):
 
 class RefusedError(LovError):
     exit_code = EXIT_REFUSED
+
+
+class OutputError(LovError):
+    """Outputs that cannot be written (a full disk, a read-only or forbidden folder): nothing was
+    recorded or paid, and the half-written version was removed."""
+
+
+# what the operating system said, in words a systemförvaltare can act on: (cause, remedy)
+OS_CAUSES = {
+    errno.ENOSPC: ("disken är full", "frigör utrymme"),
+    errno.EDQUOT: ("diskkvoten är slut", "frigör utrymme eller höj kvoten"),
+    errno.EACCES: ("behörighet saknas", "ge körningens användare skrivrätt till mappen"),
+    errno.EPERM: ("behörighet saknas", "ge körningens användare skrivrätt till mappen"),
+    errno.EROFS: ("filsystemet är skrivskyddat", "ange en skrivbar mapp under output.dir"),
+    errno.EIO: ("läs- eller skrivfel på disken", "kontrollera disken"),
+}
+OS_ERROR_NUMBER = re.compile(r"os error (\d+)\)?$")     # polars' OSError: "... (os error 28)", no errno
+
+
+# SQLite's result codes for the same causes (the ledger)
+SQLITE_CAUSES = {13: errno.ENOSPC, 8: errno.EROFS, 3: errno.EACCES, 10: errno.EIO}
+
+
+def os_cause(exc: Exception) -> tuple[str, str]:
+    """(cause, remedy) of an OSError, also one raised by polars, which gives no errno, or of a
+    SQLite error (sqlite3.Error: its result code)."""
+    if not isinstance(exc, OSError):
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in SQLITE_CAUSES:
+            return OS_CAUSES[SQLITE_CAUSES[code & 0xFF]]
+        name = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
+        return (f"databasen gav felet {name}", "åtgärda felet")
+    number = exc.errno
+    if number is None:
+        m = OS_ERROR_NUMBER.search(str(exc))
+        number = int(m.group(1)) if m else None
+    if number in OS_CAUSES:
+        return OS_CAUSES[number]
+    name = errno.errorcode.get(number, "") if number is not None else ""
+    return (f"operativsystemet gav felet {name or type(exc).__name__}", "åtgärda felet")

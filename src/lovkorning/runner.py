@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -22,7 +23,7 @@ from filelock import FileLock, Timeout
 
 from . import history
 from .config import LoadedConfig
-from .errors import LovError, RefusedError
+from .errors import Fel, LovError, OutputError, Plats, RefusedError, os_cause
 from .ledger import Ledger, Run
 from .money import format_kronor
 from .outputs import clean_strays, crash_point, current, discard, new_version, publish
@@ -50,17 +51,22 @@ class Outcome:
     dry_run: bool = False                               # what a real run would do; nothing written
 
 
+STORAGE_ERRORS = (OSError, sqlite3.Error)      # a full disk, a read-only or forbidden folder
+
+
 @contextmanager
 def locked(cfg: LoadedConfig, wait: float):
     """One run at a time per state folder: wait up to `wait` seconds, else refuse (exit 3)."""
     state = cfg.state_dir()
-    state.mkdir(parents=True, exist_ok=True, mode=0o700)
     lock = FileLock(str(state / "lovkorning.lock"))
     try:
+        state.mkdir(parents=True, exist_ok=True, mode=0o700)
         lock.acquire(timeout=wait)
     except Timeout:
         raise RefusedError(f"En annan körning pågår (låset {state / 'lovkorning.lock'} är taget). "
                            "Försök igen senare, eller använd --vanta SEKUNDER.") from None
+    except OSError as exc:
+        raise state_unusable(exc, state) from None
     try:
         yield
     finally:
@@ -76,15 +82,17 @@ def recover(cfg: LoadedConfig, ledger: Ledger) -> None:
     """Settle runs killed between recording and publishing: done if their outputs are in place."""
     for run in ledger.pending():
         final = cfg.output_dir(run.month)
-        cur = current(final)
-        ledger.finish(run.id, "klar" if cur is not None and cur.resolve() == Path(run.version).resolve() else "avbruten")
+        ledger.finish(run.id, "klar" if is_current(final, Path(run.version)) else "avbruten")
         clean_strays(final)
 
 
 def execute(cfg: LoadedConfig, period: Period, today: date, *, final: bool = False, rattelse: bool = False,
             wait: float = 0.0) -> Outcome:
     with locked(cfg, wait):
-        ledger = Ledger(cfg.state_dir() / "ledger.sqlite")
+        try:
+            ledger = Ledger(cfg.state_dir() / "ledger.sqlite")
+        except STORAGE_ERRORS as exc:
+            raise state_unusable(exc, cfg.state_dir()) from None
         try:
             recover(cfg, ledger)
             paid = ledger.paid_runs(period.label)
@@ -163,12 +171,18 @@ def _commit(cfg: LoadedConfig, ledger: Ledger, settled: Settled, kind: str, plan
     """Write a version, record it as under way, publish it, record it as done."""
     avr = settled.avr
     final = cfg.output_dir(avr.period.label)
-    version = new_version(final, avr.run.run_id, kind)
+    try:
+        version = new_version(final, avr.run.run_id, kind)
+    except OSError as exc:
+        raise not_written(exc, final) from None
     try:
         write_outputs(cfg, settled, version, plan)
     except LovError:
         publish(final, version)          # the user sees the sheets; nothing is recorded as paid
         raise
+    except OSError as exc:
+        discard(version)
+        raise not_written(exc, final) from None
     except BaseException:
         discard(version)
         raise
@@ -176,21 +190,65 @@ def _commit(cfg: LoadedConfig, ledger: Ledger, settled: Settled, kind: str, plan
     owed = sorted(u for u, o in paying.items() if o < 0) if cfg.cfg.payment_format == "pain.001" else []
     if cfg.cfg.payment_format == "pain.001":   # credits cannot go in an ISO file: they stay owed
         paying = {u: o for u, o in paying.items() if o > 0}
-    rid = ledger.begin(run_id=avr.run.run_id, month=avr.period.label, kind=kind, fingerprint=fingerprint(cfg, settled),
-                       config_sha256=cfg.sha256, inputs_json=json.dumps({s.name: s.sha256 for s in settled.indata.sources}),
-                       file_date=avr.run.filedatum, payment_date=avr.run.betalningsdag, totals=avr.totals,
-                       payments=paying if has_file else {}, payment_file=plan.name if plan else "", version=str(version),
-                       bankgiro=bankgiro)
+    try:
+        rid = ledger.begin(run_id=avr.run.run_id, month=avr.period.label, kind=kind, fingerprint=fingerprint(cfg, settled),
+                           config_sha256=cfg.sha256, inputs_json=json.dumps({s.name: s.sha256 for s in settled.indata.sources}),
+                           file_date=avr.run.filedatum, payment_date=avr.run.betalningsdag, totals=avr.totals,
+                           payments=paying if has_file else {}, payment_file=plan.name if plan else "",
+                           version=str(version), bankgiro=bankgiro)
+    except STORAGE_ERRORS as exc:
+        discard(version)
+        raise state_unusable(exc, cfg.state_dir()) from None
     crash_point("fore-byte")
-    publish(final, version)
+    try:
+        publish(final, version)
+    except OSError as exc:
+        if not is_current(final, version):    # not switched: the run never happened
+            _finish_quietly(ledger, rid, "avbruten")
+            discard(version)
+            raise not_written(exc, final) from None
     crash_point("efter-byte")
-    ledger.finish(rid)
-    warnings = _save_history(cfg, settled)
+    warnings = []
+    try:
+        ledger.finish(rid)
+    except STORAGE_ERRORS as exc:
+        warnings.append(f"Körningen är klar och utdata på plats, men liggaren kunde inte markera den klar "
+                        f"({os_cause(exc)[0]}). Nästa körning av månaden gör det; den betalar inte igen.")
+    warnings += _save_history(cfg, settled)
     said = _said(kind, settled, paying)
     if owed:
         said += (f" pain.001 kan inte bära krediteringar: {', '.join(owed)} är skyldiga kommunen skillnaden "
                  "(se manifest.json, remaining_credits_ore); kräv tillbaka genom faktura eller kvitta manuellt.")
     return Outcome(settled, kind, final, final / plan.name if has_file else None, said, warnings)
+
+
+def is_current(final: Path, version: Path) -> bool:
+    cur = current(final)
+    return cur is not None and cur.resolve() == version.resolve()
+
+
+def _finish_quietly(ledger: Ledger, rid: int, state: str) -> None:
+    """Record the end of a run that failed; if even that fails, the next run's recover() does it."""
+    try:
+        ledger.finish(rid, state)
+    except STORAGE_ERRORS:
+        pass
+
+
+def state_unusable(exc: Exception, state: Path) -> OutputError:
+    """The state folder (lock and ledger) cannot be written: the run stops before it pays."""
+    cause, remedy = os_cause(exc)
+    return OutputError(Fel(f"Tillståndsmappen (lås och liggare) kan inte skrivas: {cause}. Inget betalades; "
+                           f"{remedy} och kör igen.", Plats(str(state))))
+
+
+def not_written(exc: OSError, final: Path) -> OutputError:
+    """A full disk or a forbidden folder while the outputs were written: before the ledger
+    records anything, so nothing is paid; the message says what to fix (never the exception's
+    own text, which names files only)."""
+    cause, remedy = os_cause(exc)
+    return OutputError(Fel(f"Utdata kunde inte skrivas: {cause}. Inget betalades och inget registrerades; "
+                           f"{remedy} och kör igen.", Plats(str(final))))
 
 
 def _save_history(cfg: LoadedConfig, settled: Settled) -> list[str]:
