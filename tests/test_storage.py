@@ -57,8 +57,8 @@ def test_a_full_disk_while_the_sheets_are_written_pays_nothing_and_the_next_run_
 
 
 @pytest.mark.parametrize("folder, said", [
-    ("out", "Utdata kunde inte skrivas: operativsystemet gav felet"),
-    ("state", "Tillståndsmappen (lås och liggare) kan inte skrivas: operativsystemet gav felet"),
+    ("out", "Utdata kunde inte skrivas: en "),
+    ("state", "Tillståndsmappen (lås och liggare) kan inte skrivas: en "),
 ])
 def test_a_folder_that_cannot_be_made_is_named_and_nothing_is_paid(tmp_path, folder, said):
     """output.dir or state.dir under a file, not a folder: the operating system's error, named."""
@@ -109,7 +109,21 @@ def test_a_ledger_that_cannot_say_klar_after_the_switch_warns_and_the_next_run_d
     (OSError("No space left on device (os error 28)"), "disken är full"),        # as polars raises it: no errno
     (OSError(errno.EROFS, "Read-only file system"), "filsystemet är skrivskyddat"),
     (PermissionError(errno.EACCES, "Permission denied"), "behörighet saknas"),
-    (OSError(errno.ENOTDIR, "Not a directory"), "operativsystemet gav felet ENOTDIR"),
+    (OSError(errno.ENOTDIR, "Not a directory"), "en del av sökvägen är en fil, inte en mapp"),
+    (OSError(errno.ELOOP, "Too many levels of symbolic links"), "operativsystemet gav felet ELOOP"),
 ])
 def test_what_the_operating_system_said_in_swedish(exc, cause):
     assert os_cause(exc)[0] == cause
+
+
+@pytest.mark.parametrize("args", [
+    ("generate", "2023-09", "--size", "small", "--dir", "{file}/sub"),
+    ("diff", "2023-09", "--months", "1", "--config", "{cfg}", "--format", "csv", "--out", "{file}/diff.csv"),
+])
+def test_other_commands_name_a_path_they_cannot_write(tmp_path, args):
+    """Not 'Internt fel': generate and diff say which path failed and why."""
+    cfg = month().write(tmp_path)
+    (tmp_path / "fil").write_text("en fil, ingen mapp")
+    r = cli(*(a.format(file=tmp_path / "fil", cfg=cfg) for a in args))
+    assert r.returncode == 1 and "Internt fel" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert f"FEL: {tmp_path / 'fil'}" in r.stderr and "kunde inte skrivas eller läsas: en " in r.stderr, r.stderr

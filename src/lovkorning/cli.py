@@ -13,7 +13,7 @@ import polars as pl
 import typer
 
 from .config import config_path, load
-from .errors import EXIT_INPUT, LovError
+from .errors import EXIT_INPUT, Fel, LovError, Plats, os_cause
 from .period import Period
 from . import history, report
 
@@ -289,6 +289,12 @@ def main() -> None:
     except (Exception, pl.exceptions.PanicException) as exc:  # never a traceback: it could carry a personnummer
         if os.environ.get("LOVKORNING_DEBUG"):
             raise
-        print(f"Internt fel ({type(exc).__name__}). Inget betalades. Kör med LOVKORNING_DEBUG=1 för detaljer.",
-              file=sys.stderr)
+        if isinstance(exc, OSError):          # a full disk, a forbidden folder: what to fix, not "internal"
+            cause, remedy = os_cause(exc)
+            fel = Fel(f"En fil eller mapp kunde inte skrivas eller läsas: {cause}. Inget betalades; {remedy} och "
+                      "försök igen.", Plats(str(exc.filename) if exc.filename else None))
+            print(f"FEL: {fel}", file=sys.stderr)
+        else:
+            print(f"Internt fel ({type(exc).__name__}). Inget betalades. Kör med LOVKORNING_DEBUG=1 för detaljer.",
+                  file=sys.stderr)
         sys.exit(EXIT_INPUT)

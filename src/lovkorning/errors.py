@@ -94,6 +94,9 @@ OS_CAUSES = {
     errno.EPERM: ("behörighet saknas", "ge körningens användare skrivrätt till mappen"),
     errno.EROFS: ("filsystemet är skrivskyddat", "ange en skrivbar mapp under output.dir"),
     errno.EIO: ("läs- eller skrivfel på disken", "kontrollera disken"),
+    errno.ENOTDIR: ("en del av sökvägen är en fil, inte en mapp", "rätta sökvägen"),
+    errno.EEXIST: ("en fil står där en mapp ska skapas", "rätta sökvägen eller flytta filen"),
+    errno.ENOENT: ("filen eller mappen finns inte", "rätta sökvägen"),
 }
 OS_ERROR_NUMBER = re.compile(r"os error (\d+)\)?$")     # polars' OSError: "... (os error 28)", no errno
 
