@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from lovkorning.config import PaymentCfg, ScheduleCfg, load
+from lovkorning.config import PaymentCfg, ScheduleCfg, load, months_of, schedule_problems
+from lovkorning.period import Period
+from lovkorning.schedule import payment_date, run_day
+from test_cli import cli
 from test_config import BASE, config_errors, edited, error_at, line_of, single_error, write
 
 REPO = Path(__file__).resolve().parents[1]
@@ -94,31 +97,41 @@ def test_the_whole_day_window_still_loads(tmp_path):
     assert cfg.cfg.visits.window == ("00:00", "24:00")
 
 
-# ---------------------------------------------------------------- 4. payment before the run
+# ---------------------------------------------------------------- 4. the schedule against the calendar
 
-def test_a_payment_day_before_the_run_day_is_rejected_at_load(tmp_path):
+def test_a_payment_day_before_the_run_day_is_an_error_for_check_config(tmp_path):
+    """run_workday 12 and day 15: 2023-09 is paid 2023-10-13 but run 2023-10-17. check-config
+    checks this year and the next, and the month it is asked about."""
     text = edited("run_workday: 6", "run_workday: 12")
-    msg = error_at(tmp_path, text, "payment: {day: 15")
-    assert "före körningsdagen" in msg and "12:e arbetsdagen" in msg
+    path = write(tmp_path, text)
+    load(path)                             # the loader does not read the clock: the config loads
+    r = cli("check-config", str(path), "--manad", "2023-09")
+    assert r.returncode == 1, r.stdout
+    line = line_of(text, "payment: {day: 15")
+    assert f"lovkorning.yaml, rad {line}: betalningsdagen (15, roll preceding) infaller före körningsdagen " \
+           "(12:e arbetsdagen) för " in r.stderr
+    assert "2023-09" in r.stderr and "till exempel för" in r.stderr
 
 
 def test_the_schedule_check_finds_the_month_of_the_example():
     """2023-09 with run_workday 12 and day 15: paid 2023-10-13, run 2023-10-17."""
-    from lovkorning.config import schedule_problem
     late = ScheduleCfg(run_workday=12, payment=PaymentCfg(day=15, roll="preceding"))
-    key, msg = schedule_problem(late, years=(2023,))
-    assert key == ("payment", "day") and "2023-" in msg
-    # the month of the example is one of those caught
-    from lovkorning.period import Period
-    from lovkorning.schedule import payment_date, run_day
+    [(key, msg)] = schedule_problems(late, months_of(2023))
+    assert key == ("payment", "day") and "2023-09" in msg
+    assert "för 2023-09 betalas 2023-10-13 men körningen sker 2023-10-17" in schedule_problems(late, [Period(2023, 9)])[0][1]
     assert payment_date(Period(2023, 9), {"day": 15, "roll": "preceding"}) < run_day(Period(2023, 9), 12)
-    assert schedule_problem(ScheduleCfg(run_workday=6, payment=PaymentCfg(days_after_run=0)), (2023,)) is None
+    assert schedule_problems(ScheduleCfg(run_workday=6, payment=PaymentCfg(days_after_run=0)), months_of(2023)) == []
+
+
+def test_a_run_workday_some_months_lack_is_named_with_every_such_month():
+    """Settling 2023-03 runs in April 2023, which has 18 workdays (Easter)."""
+    [(key, msg), _] = schedule_problems(ScheduleCfg(run_workday=20), months_of(2023))
+    assert key == ("run_workday",) and "körningen för 2 månader: 2023-03, 2023-11 får ingen körningsdag" in msg
 
 
 def test_the_shipped_schedules_hold_for_years_to_come():
-    from lovkorning.config import schedule_problem
     for path in sorted((REPO / "config").glob("*.yaml")) + [REPO / "lovkorning.yaml"]:
-        assert schedule_problem(load(path).cfg.schedule, years=tuple(range(2023, 2041))) is None, path
+        assert load(path).schedule_problems(months_of(*range(2023, 2041))) == [], path
 
 
 # ---------------------------------------------------------------- 5. rate dates

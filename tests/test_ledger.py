@@ -240,3 +240,40 @@ def test_a_dry_run_shows_what_a_real_run_would_do_with_a_paid_month(tmp_path):
     assert rows["U01"][-1] == "452,00" and rows["U02"][-1] == "-452,00", r.stdout
     assert digests(tmp_path / "state") == state and digests(tmp_path / "out") == out
     assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["historik", "ledger.sqlite", "lovkorning.lock"]
+
+
+def with_run_workday(cfg, n: int):
+    cfg.write_text(cfg.read_text().replace("run_workday: 6", f"run_workday: {n}"))
+    return cfg
+
+
+def test_a_run_warns_of_a_payment_day_before_the_run_day_in_the_coming_months_and_pays(tmp_path):
+    """run_workday 10 and day 15: 2023-09 itself is fine (run 2023-10-13, paid 2023-10-13), but in
+    April and May 2024 the payment day comes before the run. The run pays, and warns with the
+    config's line, so that the schedule is mended before then."""
+    cfg = with_run_workday(month().write(tmp_path), 10)
+    r = run(cfg, day="2023-10-13")
+    assert r.returncode == 0, r.stderr
+    assert "VARNING: " in r.stderr and "lovkorning.yaml, rad 12: betalningsdagen (15, roll preceding) infaller före " \
+           "körningsdagen (10:e arbetsdagen) för 2 månader: 2024-04, 2024-05" in r.stderr, r.stderr
+    assert paid(tmp_path) == [("U01", 10 * HOUR, "betalning/lov-2023-09.txt"), ("U02", 5 * HOUR, "betalning/lov-2023-09.txt")]
+
+
+def test_a_month_whose_payment_day_comes_before_its_run_is_paid_at_once(tmp_path):
+    """run_workday 12 and day 15: 2023-09 is to be paid 2023-10-13 but runs 2023-10-17. The run
+    does not stop on it: the payment file says GENAST, and the run warns."""
+    cfg = with_run_workday(month().write(tmp_path), 12)
+    r = run(cfg, day="2023-10-17")
+    assert r.returncode == 0 and "för 2023-09 betalas 2023-10-13 men körningen sker 2023-10-17" in r.stderr, r.stderr
+    tk14 = [ln for ln in (tmp_path / "out/2023-09/betalning/lov-2023-09.txt").read_text("latin-1").splitlines()
+            if ln.startswith("14")]
+    assert len(tk14) == 2 and all("GENAST" in ln for ln in tk14)
+
+
+def test_a_month_without_its_run_workday_stops_at_the_configs_line(tmp_path):
+    """run_workday 20: December 2023 has 19 workdays, so 2023-11 has no run day."""
+    cfg = with_run_workday(month().write(tmp_path), 20)
+    r = cli("run", "2023-11", "--config", str(cfg), "--datum", "2023-12-28", "--dry-run")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "FEL: " in r.stderr and "lovkorning.yaml, rad 11: 'run_workday' 20 finns inte i varje månad: körningen för " \
+           "månaden 2023-11 får ingen körningsdag" in r.stderr, r.stderr

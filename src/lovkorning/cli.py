@@ -13,7 +13,7 @@ import polars as pl
 import typer
 
 from .config import config_path, load
-from .errors import EXIT_INPUT, Fel, LovError, Plats, os_cause
+from .errors import EXIT_INPUT, ConfigError, Fel, LovError, Plats, os_cause
 from .period import Period
 from . import history, report
 
@@ -47,6 +47,16 @@ def _fail(exc: LovError) -> None:
     raise typer.Exit(exc.exit_code)
 
 
+def _warn_schedule(cfg, period: Period) -> None:
+    """The schedule's problems in this month and the next twelve, as warnings: a run does not stop
+    on another month's calendar (a payment day before this month's run day: the file says GENAST)."""
+    months = [period]
+    for _ in range(12):
+        months.append(months[-1].next())
+    for f in cfg.schedule_problems(months):
+        print(f"VARNING: {f}", file=sys.stderr)
+
+
 def _warn(outcome) -> None:
     """What went wrong after the run was recorded: said on stderr, the exit code stays 0."""
     for w in getattr(outcome, "warnings", None) or []:
@@ -64,7 +74,6 @@ def run(month: Optional[str] = typer.Argument(None, help="Månaden som avräknas
         datum: Optional[str] = typer.Option(None, "--datum", help="Körningens datum (ÅÅÅÅ-MM-DD), för test; annars idag.")) -> None:
     """Validera och avräkna månaden, skriv betalfil, avräkningar, sammanställning och manifest."""
     from .runner import execute, preview
-    from .schedule import run_day
 
     today = _date(datum) if datum else date.today()
     out = report.console()
@@ -74,7 +83,7 @@ def run(month: Optional[str] = typer.Argument(None, help="Månaden som avräknas
             if month:
                 raise typer.BadParameter("ange ingen månad med --due")
             period = Period(today.year, today.month).previous()
-            day = run_day(period, cfg.cfg.schedule.run_workday)
+            day = cfg.run_day(period)
             if day != today:
                 out.print(f"Ingen körning idag ({today}). {period.label} körs {day}.")
                 return
@@ -82,6 +91,7 @@ def run(month: Optional[str] = typer.Argument(None, help="Månaden som avräknas
             raise typer.BadParameter("ange månaden, ÅÅÅÅ-MM, eller --due")
         else:
             period = _period(month)
+        _warn_schedule(cfg, period)
         if dry_run:      # reads the ledger, takes no lock: what a real run would do, or its refusal
             outcome = preview(cfg, period, today, final=final or due, rattelse=rattelse)
         else:
@@ -193,16 +203,18 @@ def diff(month: str = typer.Argument(..., help="Sista månaden i jämförelsen, 
 def schedule(year: int = typer.Argument(..., min=2000, max=2100, help="Året vars månader visas."),
              config: Optional[Path] = ConfigOpt) -> None:
     """Visa varje månads körningsdag och betalningsdag för ett år."""
-    from .schedule import payment_date, run_day
+    from .config import months_of
+    from .schedule import payment_date
 
     try:
         cfg = load(config_path(config, dict(os.environ)))
+        c = cfg.cfg.schedule
+        rows = [(p.label, cfg.run_day(p), payment_date(p, cfg.payment_rule(), c.run_workday)) for p in months_of(year)]
     except LovError as exc:
         _fail(exc)
-    c = cfg.cfg.schedule
-    rows = [(p.label, run_day(p, c.run_workday), payment_date(p, cfg.payment_rule(), c.run_workday))
-            for p in (Period(year, m) for m in range(1, 13))]
     report.print_schedule(report.console(), rows, c.run_workday)
+    for f in cfg.schedule_problems(months_of(year)):
+        print(f"VARNING: {f}", file=sys.stderr)
 
 
 @app.command()
@@ -248,18 +260,24 @@ def generate(month: str = typer.Argument(..., help="Månaden som skapas, ÅÅÅ�
 def check_config(path: Optional[Path] = typer.Argument(None, help="Konfigurationsfil (annars som för run)."),
                  month: Optional[str] = typer.Option(None, "--manad", help="Visa rater för denna månad (ÅÅÅÅ-MM).")) -> None:
     """Läs in och förklara en konfiguration; avslutar med fel om något är fel."""
-    from .schedule import payment_date, run_day
+    from .config import months_of
+    from .schedule import payment_date
 
+    today = date.today()
+    period = _period(month) if month else Period(today.year, today.month).previous()
     try:
         cfg = load(config_path(path, dict(os.environ)))
+        months = dict.fromkeys(months_of(today.year, today.year + 1) + [period])
+        problems = cfg.schedule_problems(list(months))
+        if problems:          # the schedule is checked for this year and the next (and --manad)
+            raise ConfigError(problems)
     except LovError as exc:
         _fail(exc)
-    period = _period(month) if month else Period(date.today().year, date.today().month).previous()
     c = cfg.cfg
     out = report.console()
     out.print(f"Konfiguration {cfg.path} (sha256 {cfg.sha256[:12]}) är giltig.")
     out.print(f"Kommun: {c.kommun.namn}, bankgiro {c.kommun.bankgiro}; betalformat {c.payment_format}")
-    out.print(f"Månad {period.label}: körs {run_day(period, c.schedule.run_workday)} "
+    out.print(f"Månad {period.label}: körs {cfg.run_day(period)} "
               f"({c.schedule.run_workday}:e arbetsdagen), betalas {payment_date(period, cfg.payment_rule(), c.schedule.run_workday)}")
     out.print(f"Besök: minst {c.visits.min_minutes} min, högst {c.visits.max_minutes} min, tagg: {c.visits.require_tag}")
     if c.visits.window:

@@ -260,12 +260,13 @@ class LoadedConfig:
     """A validated config with its origin: where it came from, its hash, resolved paths."""
 
     def __init__(self, cfg: Config, path: Path, sha256: str, rates: "RateBook",
-                 files: tuple[tuple[Path, str], ...] = ()):
+                 files: tuple[tuple[Path, str], ...] = (), places: dict[tuple, Plats] | None = None):
         self.cfg = cfg
         self.path = path
         self.sha256 = sha256         # of every file's bytes, base first, joined by one NUL byte
         self.rates = rates
         self.files = files           # (path, sha256) of each file of the extends chain, base first
+        self.places = places or {}   # where each of SCHEDULE_KEYS stands (file, line), for messages
 
     def input_dir(self, month: str) -> Path:
         return Path(self.cfg.inputs.dir.replace("{month}", month))
@@ -283,6 +284,19 @@ class LoadedConfig:
     def payment_rule(self) -> PaymentRule:
         p = self.cfg.schedule.payment
         return PaymentRule(day=p.day, days_after_run=p.days_after_run, roll=p.roll)
+
+    def run_day(self, period: Period) -> date:
+        """The month's run day; a ConfigError (file and line) when the month has no such workday."""
+        try:
+            return run_day(period, self.cfg.schedule.run_workday)
+        except ValueError:
+            raise ConfigError(self.schedule_problems([period])) from None
+
+    def schedule_problems(self, periods: list[Period]) -> list[Fel]:
+        """The schedule's problems in the months that settle `periods` (schedule_problems), each
+        at the line of the key that causes it."""
+        return [Fel(msg, self.places.get(key, Plats(str(self.path)))) for key, msg in
+                schedule_problems(self.cfg.schedule, periods)]
 
 
 def parse_clock(text: str) -> int:
@@ -521,8 +535,10 @@ def load(path: Path) -> LoadedConfig:
     rates = compile_rates(data.get("rates") or {}, origin.get("rates", Path(path)))
     _check_references(cfg, rates, data, origin)
     digest = hashlib.sha256(b"\0".join(content for _, content in raw)).hexdigest()
+    places = {key: Plats(str(origin.get("schedule", Path(path))), _line_of(data, ("schedule",) + key))
+              for key in SCHEDULE_KEYS}
     return LoadedConfig(cfg, Path(path).resolve(), digest, rates,
-                        tuple((p, hashlib.sha256(content).hexdigest()) for p, content in raw))
+                        tuple((p, hashlib.sha256(content).hexdigest()) for p, content in raw), places)
 
 
 def _check_references(cfg: Config, rates: "RateBook", data: dict, origin: dict[str, Path]) -> None:
@@ -532,10 +548,6 @@ def _check_references(cfg: Config, rates: "RateBook", data: dict, origin: dict[s
         for problem in rule_problems(rule, rates):
             errors.append(Fel(f"regel '{rule.name}': {problem}", where))
     errors += [Fel(msg, Plats(str(origin.get(key)), _line_of(data, path))) for key, path, msg in insats_problems(cfg)]
-    late = schedule_problem(cfg.schedule)
-    if late:
-        key, msg = late
-        errors.append(Fel(msg, Plats(str(origin.get("schedule")), _line_of(data, ("schedule",) + key))))
     names = [r.name for r in cfg.rules]
     for name in sorted({n for n in names if names.count(n) > 1}):
         errors.append(Fel(f"regelnamnet '{name}' används flera gånger", Plats(str(origin.get("rules")))))
@@ -579,33 +591,47 @@ def rule_problems(rule: RuleCfg, rates: "RateBook") -> list[str]:
     return p
 
 
-def schedule_years(today: date | None = None) -> tuple[int, ...]:
-    """The years whose months the schedule is checked for: this year and the next."""
-    year = (today or date.today()).year
-    return (year, year + 1)
+SCHEDULE_KEYS = (("run_workday",), ("payment", "day"))
 
 
-def schedule_problem(schedule: ScheduleCfg, years: tuple[int, ...] | None = None) -> tuple[tuple, str] | None:
-    """For the months settled in `years` (default: this year and the next): a run day that does not
-    exist (a month with fewer workdays than `run_workday`), or a payment day before the run day (the
-    utförare would be paid before the run that settles the month). As (key path, message)."""
+def months_of(*years: int) -> list[Period]:
+    return [Period(y, m) for y in years for m in range(1, 13)]
+
+
+def schedule_problems(schedule: ScheduleCfg, periods: list[Period]) -> list[tuple[tuple, str]]:
+    """The settled months in `periods` with a run day that does not exist (fewer workdays than
+    `run_workday`) or a payment day before the run day (the utförare would be paid before the run
+    that settles the month): one (key path, message) per kind, naming every such month and the
+    first as an example. Not checked at load: whether a schedule holds depends on the calendar,
+    and a run should not stop on another month's calendar. `run` stops on its own month's missing
+    run day and warns of the rest, and of the next twelve months; `check-config` checks this
+    year and the next."""
     p = schedule.payment
     rule = PaymentRule(day=p.day, days_after_run=p.days_after_run, roll=p.roll)
-    for year in years or schedule_years():
-        for month in range(1, 13):
-            period = Period(year, month)
-            try:
-                run = run_day(period, schedule.run_workday)
-            except ValueError as exc:
-                return ("run_workday",), (f"'run_workday' {schedule.run_workday} finns inte i varje månad: {exc} "
-                                          f"(körningen för {period.label} får ingen körningsdag)")
-            pay = payment_date(period, rule, schedule.run_workday)
-            if pay < run:       # only with `day`: days_after_run counts from the run day
-                return ("payment", "day"), (
-                    f"betalningsdagen ({p.day}, roll {p.roll}) infaller före körningsdagen "
-                    f"({schedule.run_workday}:e arbetsdagen): för {period.label} betalas {pay} men körningen "
-                    f"sker {run}; välj en senare 'day', en tidigare 'run_workday' eller 'days_after_run'")
-    return None
+    missing, early = [], []
+    for period in periods:
+        try:
+            run = run_day(period, schedule.run_workday)
+        except ValueError as exc:
+            missing.append((period, str(exc)))
+            continue
+        pay = payment_date(period, rule, schedule.run_workday)
+        if pay < run:       # only with `day`: days_after_run counts from the run day
+            early.append((period, f"för {period.label} betalas {pay} men körningen sker {run}"))
+    out = []
+    if missing:
+        out.append((("run_workday",), f"'run_workday' {schedule.run_workday} finns inte i varje månad: körningen för "
+                                      f"{_months(missing)} får ingen körningsdag ({missing[0][1]})"))
+    if early:
+        out.append((("payment", "day"), (
+            f"betalningsdagen ({p.day}, roll {p.roll}) infaller före körningsdagen ({schedule.run_workday}:e "
+            f"arbetsdagen) för {_months(early)}; till exempel {early[0][1]}. Välj en senare 'day', en tidigare "
+            "'run_workday' eller 'days_after_run'")))
+    return out
+
+
+def _months(found: list[tuple[Period, str]]) -> str:
+    return ("månaden " if len(found) == 1 else f"{len(found)} månader: ") + ", ".join(m.label for m, _ in found)
 
 
 def insats_problems(cfg: Config) -> list[tuple[str, tuple, str]]:

@@ -26,7 +26,7 @@ from .indata import Indata, read_month
 from .period import Period
 from .readers import Source
 from .result import Avrakning, Kommun, RunInfo
-from .schedule import execution_date, payment_date, run_day
+from .schedule import execution_date, payment_date
 from .settle import add_supplements, adjustments, brukare_zon, time_table, totals
 from .visits import Visits, double_staffing, pair_visits
 from .writers.files import avvikelser_csv, config_files, manifest, private_file, sha256
@@ -55,7 +55,7 @@ def context(cfg: LoadedConfig, period: Period, indata: Indata, visits: Visits) -
 def run_info(cfg: LoadedConfig, period: Period, today: date, sources: list[Source]) -> RunInfo:
     h = hashlib.sha256(f"{period.label}|{cfg.sha256}|".encode() + "|".join(s.sha256 for s in sources).encode())
     return RunInfo(run_id=h.hexdigest()[:12], status="SLUTLIG",
-                   korningsdag=run_day(period, cfg.cfg.schedule.run_workday),
+                   korningsdag=cfg.run_day(period),
                    betalningsdag=payment_date(period, cfg.payment_rule(), cfg.cfg.schedule.run_workday),
                    filedatum=today, version=__version__)
 

@@ -29,7 +29,6 @@ from .money import format_kronor
 from .outputs import clean_strays, crash_point, current, discard, new_version, publish
 from .period import Period
 from .pipeline import PaymentPlan, Settled, settle_month, write_outputs
-from .schedule import run_day
 from .writers.files import payments, sha256
 from .writers.lb import Payment
 
@@ -143,7 +142,7 @@ def _check_unpaid(period: Period, rattelse: bool) -> None:
 
 
 def _first_kind(cfg: LoadedConfig, period: Period, today: date, final: bool) -> str:
-    return PRELIMINAR if today < run_day(period, cfg.cfg.schedule.run_workday) and not final else SLUTLIG
+    return PRELIMINAR if today < cfg.run_day(period) and not final else SLUTLIG
 
 
 def _would_first(kind: str, settled: Settled) -> str:
