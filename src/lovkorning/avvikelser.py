@@ -57,6 +57,7 @@ KODER: dict[str, Kod] = {
         Kod("besok-under-uppehall", "info", "Besök under uppehåll"),
         Kod("zon-saknas", "info", "Brukaren saknar beställning hos utföraren; standardzonen används"),
         Kod("avbojt-besok", "info", "Avböjt besök"),
+        Kod("over-antal", "info", "Fler registreringar än beställningen ersätter"),
         Kod("utanfor-perioden", "info", "Utanför den avräknade månaden"),
         # orders and plans
         Kod("ej-verkstalld", "varning", "Beställningen är inte verkställd"),

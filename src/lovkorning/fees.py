@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from . import avvikelser as av
 from .bases import HOUR, match_orders, rule_order_lines, rule_segments
 from .config import RuleCfg
 from .engine import Context, basis, with_segment, with_zon
@@ -112,10 +113,10 @@ PERIOD_KEY = {
 }
 
 
-@basis("schablon")
-def schablon(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
-    """Each registered insats the order names × its schablon minutes, at most `antal` times per order
-    period (ISO week, day or month); declined ones after performed ones, at their share."""
+def schablon_registrations(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
+    """Every registration of a schablon insats, matched to the order valid that day, in the order
+    they take the order's `antal` per period (ISO week, day or month): performed ones before
+    declined ones, then by time. `betald`: within `antal` (always, when the order has none)."""
     minutes = {k: int(v * 60) for k, v in rule.schablon.items()}
     names = [k for k in minutes if not rule.insatser or k in rule.insatser]
     done = _narrow(rule, ctx.visits.besok_insats.filter(pl.col("giltig") & pl.col("insats").is_in(names)))
@@ -129,7 +130,15 @@ def schablon(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
         PERIOD_KEY["vecka"]).otherwise(PERIOD_KEY["manad"])
     regs = regs.with_columns(key.alias("_p")).sort("_kind", "in_tid", "besok_id")
     rank = pl.int_range(pl.len()).over("bestallning_id", "_p")
-    paid = regs.filter(pl.col("antal").is_null() | (rank < pl.col("antal")))
+    return regs.with_columns((pl.col("antal").is_null() | (rank < pl.col("antal"))).alias("betald"))
+
+
+@basis("schablon")
+def schablon(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
+    """Each registered insats the order names × its schablon minutes, at most `antal` times per order
+    period (ISO week, day or month); declined ones after performed ones, at their share."""
+    minutes = {k: int(v * 60) for k, v in rule.schablon.items()}
+    paid = schablon_registrations(rule, ctx).filter(pl.col("betald"))
     paid = with_segment(paid.with_columns(pl.col("insats").replace_strict(minutes, return_dtype=pl.Int64).alias("_s")),
                         rule_segments(rule, ctx))
     g = paid.group_by("bestallning_id", "utforare_id", "brukare_id", "zon", "insats", "seg", "bp", "_s").agg(
@@ -138,3 +147,31 @@ def schablon(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     return g.with_columns(
         ((pl.col("n") * pl.col("_s") * pl.col("bp") + 5_000) // 10_000).alias("ersatt_sek"), pl.col("n").alias("antal"),
         (pl.col("n") * pl.col("_s") * pl.col("bp")).alias("_num"), pl.lit(HOUR * 10_000, dtype=pl.Int64).alias("_den"))
+
+
+PER_WORD = pl.col("per").replace_strict({"dag": "dag", "vecka": "vecka", "manad": "månad"}, default="månad",
+                                        return_dtype=pl.String)
+
+
+def fee_findings(ctx: Context) -> pl.DataFrame:
+    """Registrations a schablon rule leaves unpaid because their order's `antal` for the period is
+    used up (over-antal): each named at its tag row, so a provider sees why it was not paid."""
+    found = []
+    for rule in (r for r in ctx.cfg.cfg.rules if r.basis == "schablon"):
+        over = schablon_registrations(rule, ctx).filter(~pl.col("betald"))
+        if over.is_empty():
+            continue
+        performed = over.filter(pl.col("_kind") == 0).join(      # insatser stand on the visit's check-out row
+            ctx.visits.besok.select("besok_id", pl.col("_fil").cast(pl.String), pl.col("ut_rad").alias("_rad")),
+            on="besok_id", how="left")
+        declined = over.filter(pl.col("_kind") == 1).with_columns((-pl.col("besok_id")).alias("_rad")).join(
+            ctx.visits.avbojt.select("_rad", pl.col("_fil").cast(pl.String)), on="_rad", how="left")
+        rows = pl.concat([performed, declined.select(performed.columns)]).sort("_kind", "in_tid", "besok_id")
+        what = pl.when(pl.col("_kind") == 1).then(pl.format("'{}' (avböjt)", pl.col("insats"))).otherwise(
+            pl.format("'{}'", pl.col("insats")))
+        when = pl.when(pl.col("per") == "vecka").then(pl.format(" ({})", pl.col("_p"))).otherwise(pl.lit(""))
+        found.append(av.from_rows("over-antal", rows, pl.format(
+            "{} den {} ersätts inte: beställning {} ersätter högst {} per {}{}, och så många är redan ersatta "
+            "(regel '" + rule.name.replace("{", "(").replace("}", ")") + "').",
+            what, pl.col("datum"), pl.col("bestallning_id"), pl.col("antal"), PER_WORD, when), "insatser"))
+    return av.concat(found)

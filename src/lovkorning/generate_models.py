@@ -1135,6 +1135,7 @@ def facit_insats(m: Month, info: dict, eff: dict) -> dict:
     paid = Counter()
     for (oid, _), k in per_order.items():
         paid[antal[oid].insats] += min(k, antal[oid].antal)
+    m.expected["over-antal"] = sum(per_order.values()) - sum(paid.values())    # each reported, at its row
     first: dict[tuple[int, int], int] = {}
     for o in m.orders:
         if o.verk is not None:

@@ -21,6 +21,7 @@ from .beviljad import beviljad_lines, order_findings, segments
 from .checks import order_rule_findings, plan_findings, visit_findings
 from .config import LoadedConfig
 from .engine import Context, apply_rules
+from .fees import fee_findings
 from .errors import ReconciliationError
 from .indata import Indata, read_month
 from .period import Period
@@ -70,7 +71,7 @@ def settle_month(cfg: LoadedConfig, period: Period, today: date) -> Settled:
     just = adjustments(rader, cfg.cfg, indata.utforare, ctx, tid)
     findings = av.sort(av.concat([
         indata.avvikelser, visits.avvikelser, order_findings(indata.bestallningar, period),
-        visit_findings(ctx), order_rule_findings(ctx), plan_findings(ctx)]))
+        visit_findings(ctx), order_rule_findings(ctx), plan_findings(ctx), fee_findings(ctx)]))
     k = cfg.cfg.kommun
     avr = Avrakning(period, Kommun(k.namn, k.bankgiro), run_info(cfg, period, today, indata.sources),
                     indata.utforare.drop("_fil", "_rad"), tid, rader, just, findings,
