@@ -2,7 +2,16 @@
 the provider sees, at the tag row, which registration went unpaid and why (seeds/004: inköp is
 paid once a week, however the utförare splits it)."""
 
-from conftest import run_case
+import json
+from datetime import date
+
+import polars as pl
+
+from conftest import BASE_CONFIG, run_case
+from lovkorning import runner
+from lovkorning.config import load
+from lovkorning.period import Period
+from monthbuilder import BRUKARE_A, Month
 
 CASE = {
     "config": """
@@ -31,3 +40,65 @@ def test_registrations_beyond_antal_are_named_at_their_tag_row(tmp_path):
          "så många är redan ersatta (regel 'Service')."),
     ]
     assert avr.rader.filter(avr.rader["regel"] == "Service")["antal"].sum() == 1
+
+
+# ---------------------------------------------------------------- a week across two months
+
+# ISO week 35 of 2023 runs from Monday 28 August to Sunday 3 September.
+TWO_MONTHS_CONFIG = BASE_CONFIG + """
+rates: {service: {2023-01-01: 382.00}}
+rules:
+  - {name: Service, basis: schablon, rate: service, schablon: {Inköp: 60}}
+"""
+
+
+def month_of(label: str, *days: str) -> Month:
+    m = Month(month=label).utforare("U01", "Omsorg Öst AB")
+    m.order("B7", BRUKARE_A, "U01", "Inköp", "60", per="vecka", antal="1")
+    for i, day in enumerate(days):
+        m.visit(BRUKARE_A, "U01", f"P{i + 1}", f"{day} 10:00:00", 1200, "Inköp")
+    return m
+
+
+def settle(tmp_path, label: str, run_day: date):
+    cfg = tmp_path / "lovkorning.yaml"
+    outcome = runner.execute(load(cfg), Period.parse(label), run_day)
+    manifest = json.loads((tmp_path / "out" / label / "manifest.json").read_text())
+    return outcome.settled.avr, manifest
+
+
+def paid_inkop(avr) -> int:
+    return avr.rader.filter(pl.col("regel") == "Service")["antal"].sum()
+
+
+def test_a_week_across_two_months_is_capped_once_when_the_month_before_was_paid(tmp_path):
+    """Inköp once a week (seeds/004): registered Thursday 31 August and again Friday 1 September,
+    both in week 35. August pays the first; September's part of week 35 has nothing left."""
+    month_of("2023-08", "2023-08-31").write(tmp_path)
+    month_of("2023-09", "2023-09-01", "2023-09-05").write(tmp_path)
+    (tmp_path / "lovkorning.yaml").write_text(TWO_MONTHS_CONFIG, encoding="utf-8")
+
+    august, aug_manifest = settle(tmp_path, "2023-08", date(2023, 9, 8))
+    assert paid_inkop(august) == 1
+    assert aug_manifest["schablon_veckor"]["till_nasta_manad"] == 1      # week 35 goes on into September
+
+    dry = runner.preview(load(tmp_path / "lovkorning.yaml"), Period.parse("2023-09"), date(2023, 10, 9))
+    assert paid_inkop(dry.settled.avr) == 1                               # the dry run reads the ledger too
+    september, sep_manifest = settle(tmp_path, "2023-09", date(2023, 10, 9))
+    assert paid_inkop(september) == 1                                     # week 36 only
+    assert sep_manifest["schablon_veckor"] == {
+        "fran": {"month": "2023-08", "run_id": august.run.run_id, "registreringar": 1}, "till_nasta_manad": 0}
+    [msg] = september.avvikelser.filter(pl.col("kod") == "over-antal")["meddelande"].to_list()
+    assert msg == ("'Inköp' den 2023-09-01 ersätts inte: beställning B7 ersätter högst 1 per vecka (2023-V35), och så "
+                   "många är redan ersatta, varav 1 i föregående månad (regel 'Service').")
+
+
+def test_without_a_paid_month_before_the_weeks_part_in_this_month_is_capped_alone(tmp_path):
+    """The first month settled with lovkorning (or the month before not yet paid): nothing to
+    carry, and the manifest says so."""
+    month_of("2023-09", "2023-09-01", "2023-09-05").write(tmp_path)
+    (tmp_path / "lovkorning.yaml").write_text(TWO_MONTHS_CONFIG, encoding="utf-8")
+    september, manifest = settle(tmp_path, "2023-09", date(2023, 10, 9))
+    assert paid_inkop(september) == 2
+    assert manifest["schablon_veckor"] == {"fran": {"month": "2023-08", "run_id": None, "registreringar": 0},
+                                           "till_nasta_manad": 0}

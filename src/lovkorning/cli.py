@@ -118,12 +118,13 @@ def validate(month: str = typer.Argument(..., help="Månaden som valideras, ÅÅ
              visa: int = typer.Option(50, "--visa", min=0, help="Visa högst så många fel-rader (0: alla).")) -> None:
     """Läs och validera månadens indata; visa avvikelserna. Skriver inget."""
     from .pipeline import count_visits, rows_read, settle_month
+    from .runner import read_carry
 
     period = _period(month)
     out = report.console()
     try:
         cfg = load(config_path(config, dict(os.environ)))
-        settled = settle_month(cfg, period, date.today())
+        settled = settle_month(cfg, period, date.today(), read_carry(cfg, period))
     except LovError as exc:
         _fail(exc)
     out.print(report.rows_table(rows_read(settled.indata)))

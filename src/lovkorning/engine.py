@@ -35,6 +35,7 @@ class Context:
     overtid: pl.DataFrame
     zon: pl.DataFrame           # settle.brukare_zon: utforare_id, brukare_id, z_fran, z_till, zon, bestallning_id
     segs: pl.DataFrame          # seg, seg_fran, seg_till
+    carried: pl.DataFrame | None = None   # fees.WEEKS: schablon paid last month in the week going on into this one
 
 
 Basis = Callable[[RuleCfg, Context], pl.DataFrame]

@@ -128,9 +128,35 @@ def schablon_registrations(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     regs = regs.join(ctx.orders.select("bestallning_id", "antal", "per", "zon"), on="bestallning_id")
     key = pl.when(pl.col("per") == "dag").then(PERIOD_KEY["dag"]).when(pl.col("per") == "vecka").then(
         PERIOD_KEY["vecka"]).otherwise(PERIOD_KEY["manad"])
-    regs = regs.with_columns(key.alias("_p")).sort("_kind", "in_tid", "besok_id")
-    rank = pl.int_range(pl.len()).over("bestallning_id", "_p")
+    regs = regs.with_columns(key.alias("_p")).join(carried(rule, ctx), on=["bestallning_id", "_p"], how="left")
+    regs = regs.with_columns(pl.col("tidigare").fill_null(0)).sort("_kind", "in_tid", "besok_id")
+    rank = pl.int_range(pl.len()).over("bestallning_id", "_p") + pl.col("tidigare")
     return regs.with_columns((pl.col("antal").is_null() | (rank < pl.col("antal"))).alias("betald"))
+
+
+WEEKS = {"regel": pl.String, "bestallning_id": pl.String, "vecka": pl.String, "antal": pl.Int64}
+
+
+def carried(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
+    """bestallning_id, _p, tidigare: what the previous month paid of the rule's registrations in
+    the ISO week that began there (ctx.carried, from the ledger); empty without it."""
+    weeks = ctx.carried if ctx.carried is not None else pl.DataFrame(schema=WEEKS)
+    return weeks.filter(pl.col("regel") == rule.name).select(
+        "bestallning_id", pl.col("vecka").alias("_p"), pl.col("antal").alias("tidigare"))
+
+
+def spilling_weeks(ctx: Context) -> pl.DataFrame:
+    """The schablon registrations paid this month in the ISO week of its last day, when that week
+    goes on into the next month, per rule and order (WEEKS): the next month's cap starts from
+    them. Empty when the month ends on a Sunday."""
+    end = ctx.period.end
+    week = "%d-V%d" % end.isocalendar()[:2]
+    found = [schablon_registrations(rule, ctx).filter(
+                pl.col("betald") & (pl.col("per") == "vecka") & (pl.col("_p") == week)).group_by("bestallning_id").agg(
+                pl.len().cast(pl.Int64).alias("antal")).with_columns(pl.lit(rule.name).alias("regel"), pl.lit(week).alias("vecka"))
+             for rule in ctx.cfg.cfg.rules if rule.basis == "schablon" and end.isoweekday() != 7]
+    return pl.concat([f.select(list(WEEKS)) for f in found]).sort("regel", "bestallning_id") if found \
+        else pl.DataFrame(schema=WEEKS)
 
 
 @basis("schablon")
@@ -170,8 +196,10 @@ def fee_findings(ctx: Context) -> pl.DataFrame:
         what = pl.when(pl.col("_kind") == 1).then(pl.format("'{}' (avböjt)", pl.col("insats"))).otherwise(
             pl.format("'{}'", pl.col("insats")))
         when = pl.when(pl.col("per") == "vecka").then(pl.format(" ({})", pl.col("_p"))).otherwise(pl.lit(""))
+        earlier = pl.when(pl.col("tidigare") > 0).then(pl.format(", varav {} i föregående månad", pl.col("tidigare"))
+                                                         ).otherwise(pl.lit(""))
         found.append(av.from_rows("over-antal", rows, pl.format(
-            "{} den {} ersätts inte: beställning {} ersätter högst {} per {}{}, och så många är redan ersatta "
+            "{} den {} ersätts inte: beställning {} ersätter högst {} per {}{}, och så många är redan ersatta{} "
             "(regel '" + rule.name.replace("{", "(").replace("}", ")") + "').",
-            what, pl.col("datum"), pl.col("bestallning_id"), pl.col("antal"), PER_WORD, when), "insatser"))
+            what, pl.col("datum"), pl.col("bestallning_id"), pl.col("antal"), PER_WORD, when, earlier), "insatser"))
     return av.concat(found)

@@ -43,6 +43,14 @@ CREATE TABLE IF NOT EXISTS payments (   -- what went into a payment file: + to t
     file TEXT NOT NULL,
     bankgiro TEXT                    -- where it went (NULL in ledgers older than this column)
 );
+CREATE TABLE IF NOT EXISTS veckor (     -- schablon registrations paid in the ISO week that goes on into
+    run INTEGER NOT NULL REFERENCES runs(id),   -- the next month: that month's share of antal is what is left
+    month TEXT NOT NULL,
+    regel TEXT NOT NULL,
+    bestallning_id TEXT NOT NULL,
+    vecka TEXT NOT NULL,             -- 2023-V39
+    antal INTEGER NOT NULL
+);
 """
 
 
@@ -131,6 +139,20 @@ class Ledger:
             return {}
         return dict(rows)
 
+    def weeks_paid(self, month: str) -> tuple[str | None, list[tuple[str, str, str, int]]]:
+        """(run_id, rows) of the latest completed paying run of `month`: the schablon registrations
+        it paid in the ISO week that goes on into the next month. (None, []) when the month is not
+        paid; no rows from a ledger older than the table."""
+        runs = self.paid_runs(month)
+        if not runs:
+            return None, []
+        try:
+            rows = self.db.execute("SELECT regel, bestallning_id, vecka, antal FROM veckor WHERE run = ? ORDER BY rowid",
+                                   (runs[-1].id,)).fetchall()
+        except sqlite3.OperationalError:      # an old ledger opened read-only: no such table
+            rows = []
+        return runs[-1].run_id, [tuple(r) for r in rows]
+
     def settled_last(self, month: str) -> dict[str, int]:
         """What the latest completed paying run said each utförare is owed."""
         runs = self.paid_runs(month)
@@ -141,9 +163,11 @@ class Ledger:
 
     def begin(self, *, run_id: str, month: str, kind: str, fingerprint: str, config_sha256: str, inputs_json: str,
               file_date: date, payment_date: date, totals: dict[str, int], payments: dict[str, int],
-              payment_file: str, version: str, bankgiro: dict[str, str] | None = None) -> int:
-        """Record a run as under way, with what it settles and pays (and to which bankgiro), in
-        one transaction."""
+              payment_file: str, version: str, bankgiro: dict[str, str] | None = None,
+              veckor: list[tuple[str, str, str, int]] = ()) -> int:
+        """Record a run as under way, with what it settles and pays (and to which bankgiro), and the
+        schablon registrations it paid in a week that goes on into the next month (regel,
+        bestallning_id, vecka, antal), in one transaction."""
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT INTO runs (run_id, month, kind, state, fingerprint, config_sha256, inputs_json, file_date, "
@@ -154,6 +178,7 @@ class Ledger:
             db.executemany("INSERT INTO settled VALUES (?, ?, ?, ?)", [(rid, month, u, o) for u, o in totals.items()])
             db.executemany("INSERT INTO payments (run, month, utforare_id, ore, file, bankgiro) VALUES (?, ?, ?, ?, ?, ?)",
                            [(rid, month, u, o, payment_file, (bankgiro or {}).get(u)) for u, o in payments.items() if o])
+            db.executemany("INSERT INTO veckor VALUES (?, ?, ?, ?, ?, ?)", [(rid, month, *v) for v in veckor])
         return rid
 
     def finish(self, rid: int, state: str = "klar") -> None:

@@ -21,7 +21,7 @@ from .beviljad import beviljad_lines, order_findings, segments
 from .checks import order_rule_findings, plan_findings, visit_findings
 from .config import LoadedConfig
 from .engine import Context, apply_rules
-from .fees import fee_findings
+from .fees import WEEKS, fee_findings, spilling_weeks
 from .errors import ReconciliationError
 from .indata import Indata, read_month
 from .period import Period
@@ -35,14 +35,26 @@ from .outputs import crash_point
 from .writers.lb import Payment, parse_lb_totals, render_lb
 
 
+@dataclass(frozen=True)
+class WeekCarry:
+    """What the previous month paid of schablon registrations in the ISO week that goes on into
+    this month (from the ledger): this month's part of that week gets what `antal` leaves."""
+    month: str                  # the previous month
+    run_id: str | None          # its latest paying run; None: not paid, nothing carried
+    weeks: pl.DataFrame         # fees.WEEKS
+
+
 @dataclass
 class Settled:
     avr: Avrakning
     indata: Indata
     visits: Visits
+    veckor: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=WEEKS))  # for the next month
+    carry: WeekCarry | None = None
 
 
-def context(cfg: LoadedConfig, period: Period, indata: Indata, visits: Visits) -> Context:
+def context(cfg: LoadedConfig, period: Period, indata: Indata, visits: Visits,
+            carry: WeekCarry | None = None) -> Context:
     # the month is cut where a rate some rule uses changes; each rule regroups the lines at its own
     # rate's changes only (bases.rule_segments), so these cuts are the union of every rule's
     cuts = set().union(*(cfg.rates[r.rate].changes(period.start, period.end)
@@ -50,7 +62,8 @@ def context(cfg: LoadedConfig, period: Period, indata: Indata, visits: Visits) -
     segs = segments(period, cuts)
     lines = beviljad_lines(indata.bestallningar, indata.uppehall, period, cuts)
     return Context(period, cfg, indata.utforare, indata.bestallningar, lines, visits, indata.uppehall,
-                   indata.genomforandeplaner, indata.overtid, brukare_zon(indata.bestallningar), segs)
+                   indata.genomforandeplaner, indata.overtid, brukare_zon(indata.bestallningar), segs,
+                   carry.weeks if carry else None)
 
 
 def run_info(cfg: LoadedConfig, period: Period, today: date, sources: list[Source]) -> RunInfo:
@@ -61,11 +74,12 @@ def run_info(cfg: LoadedConfig, period: Period, today: date, sources: list[Sourc
                    filedatum=today, version=__version__)
 
 
-def settle_month(cfg: LoadedConfig, period: Period, today: date) -> Settled:
+def settle_month(cfg: LoadedConfig, period: Period, today: date, carry: WeekCarry | None = None) -> Settled:
+    """The month settled from its inputs; `carry` from the ledger (runner.week_carry)."""
     indata = read_month(cfg, period)
     visits = pair_visits(indata.taggningar, cfg.cfg.visits, period, double_staffing(indata.bestallningar, period))
     indata.frames["taggningar"] = indata.taggningar.clear()     # paired: every event is in a visit or a finding
-    ctx = context(cfg, period, indata, visits)
+    ctx = context(cfg, period, indata, visits, carry)
     rader = add_supplements(apply_rules(ctx), cfg.cfg, indata.utforare)
     tid = time_table(ctx)
     just = adjustments(rader, cfg.cfg, indata.utforare, ctx, tid)
@@ -76,7 +90,7 @@ def settle_month(cfg: LoadedConfig, period: Period, today: date) -> Settled:
     avr = Avrakning(period, Kommun(k.namn, k.bankgiro), run_info(cfg, period, today, indata.sources),
                     indata.utforare.drop("_fil", "_rad"), tid, rader, just, findings,
                     totals(rader, just, indata.utforare))
-    return Settled(avr, indata, visits)
+    return Settled(avr, indata, visits, spilling_weeks(ctx), carry)
 
 
 @dataclass
@@ -122,10 +136,20 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     pay = {"file": plan.name, "format": cfg.cfg.payment_format, "records": rec["payment_records"],
            "total_ore": rec["payment_file_ore"]} if rec["ok"] and pay_bytes else None
     private_file(version / "manifest.json", manifest(avr, cfg.sha256, cfg.path, settled.indata.sources, outputs, pay, rec,
-                                                     config_files(cfg)))
+                                                     config_files(cfg), week_record(cfg, settled)))
     if not rec["ok"]:
         raise ReconciliationError(f"Avstämningen misslyckades: {rec}. Ingen betalfil skrevs.")
     return rec
+
+
+def week_record(cfg: LoadedConfig, settled: Settled) -> dict | None:
+    """For the manifest, with schablon rules: which run of the previous month this month's weekly
+    caps started from, and what this month hands on to the next."""
+    if not any(r.basis == "schablon" for r in cfg.cfg.rules):
+        return None
+    c = settled.carry
+    return {"fran": {"month": c.month, "run_id": c.run_id, "registreringar": int(c.weeks["antal"].sum())} if c else None,
+            "till_nasta_manad": int(settled.veckor["antal"].sum())}
 
 
 def render_payments(cfg: LoadedConfig, avr: Avrakning, payments: list[Payment]) -> tuple[bytes, list[Payment]]:

@@ -28,7 +28,8 @@ from .ledger import Ledger, Run
 from .money import format_kronor
 from .outputs import clean_strays, crash_point, current, discard, new_version, publish
 from .period import Period
-from .pipeline import PaymentPlan, Settled, settle_month, write_outputs
+from .fees import WEEKS
+from .pipeline import PaymentPlan, Settled, WeekCarry, settle_month, write_outputs
 from .writers.files import payments, sha256
 from .writers.lb import Payment
 
@@ -115,10 +116,10 @@ def preview(cfg: LoadedConfig, period: Period, today: date, *, final: bool = Fal
         if not paid:
             _check_unpaid(period, rattelse)
             kind = _first_kind(cfg, period, today, final)
-            settled = with_status(settle_month(cfg, period, today), kind)
+            settled = with_status(settle_month(cfg, period, today, week_carry(ledger, period)), kind)
             return Outcome(settled, kind, None, None, _would_first(kind, settled) + note, dry_run=True)
         last = paid[-1]
-        same_day = settle_month(cfg, period, last.file_date)
+        same_day = settle_month(cfg, period, last.file_date, week_carry(ledger, period))
         if fingerprint(cfg, same_day) == last.fingerprint:
             outcome = _unchanged_outcome(cfg, period, same_day, last)
             msg = (f"{period.label} är redan betald (körning {last.run_id} den {last.file_date}) med samma indata: "
@@ -131,6 +132,24 @@ def preview(cfg: LoadedConfig, period: Period, today: date, *, final: bool = Fal
                f"ändra utbetalningen till {n} utförare, netto {format_kronor(sum(paying.values()))} kr "
                "(skillnaden per utförare ovan; minus krävs tillbaka).")
         return Outcome(settled, RATTELSE, None, None, msg + note, dry_run=True)
+    finally:
+        if ledger:
+            ledger.close()
+
+
+def week_carry(ledger: Ledger | None, period: Period) -> WeekCarry:
+    """What the previous month's latest paying run paid of weekly schablon in the week that goes
+    on into `period` (nothing when that month is not paid, or there is no ledger yet)."""
+    before = period.previous()
+    run_id, rows = ledger.weeks_paid(before.label) if ledger else (None, [])
+    return WeekCarry(before.label, run_id, pl.DataFrame(rows, schema=WEEKS, orient="row"))
+
+
+def read_carry(cfg: LoadedConfig, period: Period) -> WeekCarry:
+    """week_carry from the ledger opened read-only (validate): no lock, nothing written."""
+    ledger = Ledger.read_only(cfg.state_dir() / "ledger.sqlite")
+    try:
+        return week_carry(ledger, period)
     finally:
         if ledger:
             ledger.close()
@@ -158,7 +177,7 @@ def with_status(settled: Settled, status: str, rattelse=None) -> Settled:
 
 
 def _first(cfg: LoadedConfig, ledger: Ledger, period: Period, today: date, kind: str) -> Outcome:
-    settled = with_status(settle_month(cfg, period, today), kind)
+    settled = with_status(settle_month(cfg, period, today, week_carry(ledger, period)), kind)
     plan = PaymentPlan(payment_name(cfg, period), payments(settled.avr)) if kind == SLUTLIG else None
     payees = settled.avr.private_payees() if plan else []
     owed = {uid: ore for uid, _, _, ore in payees}
@@ -194,7 +213,7 @@ def _commit(cfg: LoadedConfig, ledger: Ledger, settled: Settled, kind: str, plan
                            config_sha256=cfg.sha256, inputs_json=json.dumps({s.name: s.sha256 for s in settled.indata.sources}),
                            file_date=avr.run.filedatum, payment_date=avr.run.betalningsdag, totals=avr.totals,
                            payments=paying if has_file else {}, payment_file=plan.name if plan else "",
-                           version=str(version), bankgiro=bankgiro)
+                           version=str(version), bankgiro=bankgiro, veckor=settled.veckor.rows())
     except STORAGE_ERRORS as exc:
         discard(version)
         raise state_unusable(exc, cfg.state_dir()) from None
@@ -283,7 +302,7 @@ def _said(kind: str, settled: Settled, paying: dict[str, int]) -> str:
 
 
 def _paid_month(cfg: LoadedConfig, ledger: Ledger, period: Period, today: date, last: Run, rattelse: bool) -> Outcome:
-    same_day = settle_month(cfg, period, last.file_date)
+    same_day = settle_month(cfg, period, last.file_date, week_carry(ledger, period))
     if fingerprint(cfg, same_day) == last.fingerprint:
         return _unchanged(cfg, period, same_day, last)
     _check_rattelse(period, last, rattelse)

@@ -52,8 +52,10 @@ def config_files(cfg) -> list[dict]:
 
 
 def manifest(avr: Avrakning, config_sha: str, config_path: Path, inputs: list, outputs: dict[str, str],
-             payment: dict | None, reconciliation: dict, config_chain: list[dict] | None = None) -> bytes:
-    """manifest.json. `config_chain` (config_files): the config files behind `config_sha`."""
+             payment: dict | None, reconciliation: dict, config_chain: list[dict] | None = None,
+             schablon_veckor: dict | None = None) -> bytes:
+    """manifest.json. `config_chain` (config_files): the config files behind `config_sha`;
+    `schablon_veckor` (pipeline.week_record): the weekly schablon caps carried between months."""
     config = {"path": config_path.name, "sha256": config_sha}
     if config_chain:
         config |= {"sha256_of": CONFIG_SHA256_OF, "files": config_chain}
@@ -76,4 +78,6 @@ def manifest(avr: Avrakning, config_sha: str, config_path: Path, inputs: list, o
         "avvikelser": dict(sorted(avr.avvikelser.group_by("kod").len().iter_rows())) if avr.avvikelser.height else {},
         "reconciliation": reconciliation,
     }
+    if schablon_veckor is not None:
+        doc["schablon_veckor"] = schablon_veckor
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
