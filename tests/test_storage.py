@@ -56,6 +56,20 @@ def test_a_full_disk_while_the_sheets_are_written_pays_nothing_and_the_next_run_
     assert net_paid(tmp_path) == {"U01": 10 * HOUR, "U02": 5 * HOUR}
 
 
+def test_a_full_disk_inside_the_excel_writer_is_named_too(tmp_path, monkeypatch):
+    """xlsxwriter wraps the OSError of a full disk in its own FileCreateError: the run still says
+    what it is (the workbooks are the largest outputs, where a disk most often fills)."""
+    import xlsxwriter.workbook
+
+    def disk_full(self):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(xlsxwriter.workbook.Workbook, "_store_workbook", disk_full)
+    cfg = month().write(tmp_path)
+    with pytest.raises(OutputError, match="Utdata kunde inte skrivas: disken är full"):
+        runner.execute(load(cfg), SEPTEMBER, RUN_DAY)
+    assert versions(tmp_path) == [] and runs(tmp_path) == []
+
+
 @pytest.mark.parametrize("folder, said", [
     ("out", "Utdata kunde inte skrivas: en "),
     ("state", "Tillståndsmappen (lås och liggare) kan inte skrivas: en "),

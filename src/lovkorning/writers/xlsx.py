@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.worksheet import Worksheet
 
 from .. import money
@@ -84,7 +85,10 @@ def mark_preliminary(wb: xlsxwriter.Workbook) -> None:
 def close_workbook(wb: xlsxwriter.Workbook, path: Path) -> None:
     if getattr(wb, "lov_status", "") == PRELIMINARY:
         mark_preliminary(wb)
-    wb.close()
+    try:
+        wb.close()
+    except FileCreateError as exc:   # xlsxwriter wraps the OSError (a full disk): hand on the OSError itself
+        raise (exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))) from None
     os.chmod(path, 0o600)      # settlement sheets hold personnummer: owner only
 
 
