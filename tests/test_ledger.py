@@ -277,3 +277,12 @@ def test_a_month_without_its_run_workday_stops_at_the_configs_line(tmp_path):
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "FEL: " in r.stderr and "lovkorning.yaml, rad 11: 'run_workday' 20 finns inte i varje månad: körningen för " \
            "månaden 2023-11 får ingen körningsdag" in r.stderr, r.stderr
+
+
+def test_the_schedule_of_a_year_shows_a_month_without_its_run_day_and_names_it(tmp_path):
+    cfg = with_run_workday(month().write(tmp_path), 20)
+    r = cli("schedule", "2023", "--config", str(cfg))
+    assert r.returncode == 0, r.stderr
+    assert "2023-03  –            –" in r.stdout and "2023-02  2023-03-28   2023-03-15" in r.stdout, r.stdout
+    assert "VARNING: " in r.stderr and "körningen för 2 månader: 2023-03, 2023-11 får ingen körningsdag (2023-04 har " \
+           "bara 18 arbetsdagar, inte 20)" in r.stderr, r.stderr

@@ -3,13 +3,16 @@ the provider sees, at the tag row, which registration went unpaid and why (seeds
 paid once a week, however the utförare splits it)."""
 
 import json
+import sqlite3
 from datetime import date
 
 import polars as pl
+import pytest
 
 from conftest import BASE_CONFIG, run_case
 from lovkorning import runner
 from lovkorning.config import load
+from lovkorning.errors import RefusedError
 from lovkorning.period import Period
 from monthbuilder import BRUKARE_A, Month
 
@@ -102,3 +105,45 @@ def test_without_a_paid_month_before_the_weeks_part_in_this_month_is_capped_alon
     assert paid_inkop(september) == 2
     assert manifest["schablon_veckor"] == {"fran": {"month": "2023-08", "run_id": None, "registreringar": 0},
                                            "till_nasta_manad": 0}
+
+
+def test_a_correction_of_the_month_before_that_frees_the_week_is_a_correction_of_this_month_too(tmp_path):
+    """August's inköp moves from 31 August (week 35) to 24 August (week 34) in a correction of
+    August: September's 1 September registration is now within week 35's antal. A plain rerun of
+    September is refused and says why; --rattelse pays the one registration."""
+    month_of("2023-08", "2023-08-31").write(tmp_path)
+    month_of("2023-09", "2023-09-01", "2023-09-05").write(tmp_path)
+    (tmp_path / "lovkorning.yaml").write_text(TWO_MONTHS_CONFIG, encoding="utf-8")
+    settle(tmp_path, "2023-08", date(2023, 9, 8))
+    september, _ = settle(tmp_path, "2023-09", date(2023, 10, 9))
+    assert paid_inkop(september) == 1
+
+    month_of("2023-08", "2023-08-24").write(tmp_path)
+    (tmp_path / "lovkorning.yaml").write_text(TWO_MONTHS_CONFIG, encoding="utf-8")   # as it was
+    assert runner.execute(load(tmp_path / "lovkorning.yaml"), Period.parse("2023-08"), date(2023, 10, 20),
+                          rattelse=True).kind == "RÄTTELSE"
+    with pytest.raises(RefusedError, match="det som 2023-08 betalade av schablon per vecka i veckan som fortsätter "
+                                           "in i 2023-09 har ändrats sedan dess"):
+        runner.execute(load(tmp_path / "lovkorning.yaml"), Period.parse("2023-09"), date(2023, 10, 20))
+    corrected = runner.execute(load(tmp_path / "lovkorning.yaml"), Period.parse("2023-09"), date(2023, 10, 20),
+                               rattelse=True)
+    assert paid_inkop(corrected.settled.avr) == 2 and corrected.settled.avr.totals == {"U01": 2 * 38_200}
+    db = sqlite3.connect(tmp_path / "state/ledger.sqlite")
+    assert db.execute("SELECT ore FROM payments WHERE month = '2023-09' ORDER BY rowid").fetchall() == [(38_200,), (38_200,)]
+
+
+def test_a_month_paid_before_weeks_were_recorded_carries_nothing(tmp_path):
+    """A ledger from before the veckor table: what that run paid in the week is not known, so
+    nothing is carried, and the manifest says so (no run to carry from)."""
+    month_of("2023-08", "2023-08-31").write(tmp_path)
+    month_of("2023-09", "2023-09-01", "2023-09-05").write(tmp_path)
+    (tmp_path / "lovkorning.yaml").write_text(TWO_MONTHS_CONFIG, encoding="utf-8")
+    settle(tmp_path, "2023-08", date(2023, 9, 8))
+    db = sqlite3.connect(tmp_path / "state/ledger.sqlite")
+    db.execute("UPDATE runs SET veckor_sparade = NULL")
+    db.execute("DELETE FROM veckor")
+    db.commit()
+    db.close()
+    september, manifest = settle(tmp_path, "2023-09", date(2023, 10, 9))
+    assert paid_inkop(september) == 2
+    assert manifest["schablon_veckor"]["fran"] == {"month": "2023-08", "run_id": None, "registreringar": 0}

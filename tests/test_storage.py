@@ -72,7 +72,7 @@ def test_a_full_disk_inside_the_excel_writer_is_named_too(tmp_path, monkeypatch)
 
 @pytest.mark.parametrize("folder, said", [
     ("out", "Utdata kunde inte skrivas: en "),
-    ("state", "Tillståndsmappen (lås och liggare) kan inte skrivas: en "),
+    ("state", "Tillståndsmappen (lås och liggare) kan inte användas: en "),
 ])
 def test_a_folder_that_cannot_be_made_is_named_and_nothing_is_paid(tmp_path, folder, said):
     """output.dir or state.dir under a file, not a folder: the operating system's error, named."""
@@ -93,7 +93,7 @@ def test_a_full_disk_when_the_ledger_records_the_run_removes_the_written_version
         exc.sqlite_errorcode = sqlite3.SQLITE_FULL
         raise exc
     monkeypatch.setattr(Ledger, "begin", full)
-    with pytest.raises(OutputError, match="kan inte skrivas: disken är full. Inget betalades"):
+    with pytest.raises(OutputError, match="kan inte användas: disken är full. Inget betalades"):
         runner.execute(load(cfg), SEPTEMBER, RUN_DAY)
     assert versions(tmp_path) == [] and consistent(tmp_path / "out/2023-09") == "none"
 
@@ -141,3 +141,16 @@ def test_other_commands_name_a_path_they_cannot_write(tmp_path, args):
     r = cli(*(a.format(file=tmp_path / "fil", cfg=cfg) for a in args))
     assert r.returncode == 1 and "Internt fel" not in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert f"FEL: {tmp_path / 'fil'}" in r.stderr and "kunde inte skrivas eller läsas: en " in r.stderr, r.stderr
+
+
+def test_a_broken_ledger_is_named_by_the_dry_run_and_only_warned_of_by_validate(tmp_path):
+    cfg = month().write(tmp_path)
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state/ledger.sqlite").write_bytes(b"inte en databas " * 100)
+    r = cli("run", "2023-09", "--config", str(cfg), "--datum", "2023-10-09", "--dry-run")
+    assert r.returncode == 1 and "Internt fel" not in r.stderr, r.stderr
+    assert "kan inte användas: liggaren är skadad eller ingen SQLite-databas" in r.stderr
+    assert "återställ den från säkerhetskopian" in r.stderr
+    r = cli("validate", "2023-09", "--config", str(cfg))
+    assert r.returncode == 0, r.stderr
+    assert "VARNING: Liggaren i" in r.stderr and "liggaren är skadad" in r.stderr

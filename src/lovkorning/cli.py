@@ -124,7 +124,10 @@ def validate(month: str = typer.Argument(..., help="Månaden som valideras, ÅÅ
     out = report.console()
     try:
         cfg = load(config_path(config, dict(os.environ)))
-        settled = settle_month(cfg, period, date.today(), read_carry(cfg, period))
+        carry, problem = read_carry(cfg, period)
+        if problem:
+            print(f"VARNING: {problem}", file=sys.stderr)
+        settled = settle_month(cfg, period, date.today(), carry)
     except LovError as exc:
         _fail(exc)
     out.print(report.rows_table(rows_read(settled.indata)))
@@ -205,14 +208,19 @@ def schedule(year: int = typer.Argument(..., min=2000, max=2100, help="Året var
              config: Optional[Path] = ConfigOpt) -> None:
     """Visa varje månads körningsdag och betalningsdag för ett år."""
     from .config import months_of
-    from .schedule import payment_date
+    from .schedule import payment_date, run_day
 
     try:
         cfg = load(config_path(config, dict(os.environ)))
-        c = cfg.cfg.schedule
-        rows = [(p.label, cfg.run_day(p), payment_date(p, cfg.payment_rule(), c.run_workday)) for p in months_of(year)]
     except LovError as exc:
         _fail(exc)
+    c = cfg.cfg.schedule
+    rows = []
+    for p in months_of(year):
+        try:
+            rows.append((p.label, run_day(p, c.run_workday), payment_date(p, cfg.payment_rule(), c.run_workday)))
+        except ValueError:           # no such workday that month: shown as –, named below
+            rows.append((p.label, None, None))
     report.print_schedule(report.console(), rows, c.run_workday)
     for f in cfg.schedule_problems(months_of(year)):
         print(f"VARNING: {f}", file=sys.stderr)

@@ -613,7 +613,7 @@ def schedule_problems(schedule: ScheduleCfg, periods: list[Period]) -> list[tupl
         try:
             run = run_day(period, schedule.run_workday)
         except ValueError as exc:
-            missing.append((period, str(exc)))
+            missing.append((period, str(exc).rstrip(".")))
             continue
         pay = payment_date(period, rule, schedule.run_workday)
         if pay < run:       # only with `day`: days_after_run counts from the run day

@@ -103,6 +103,7 @@ OS_ERROR_NUMBER = re.compile(r"os error (\d+)\)?$")     # polars' OSError: "... 
 
 # SQLite's result codes for the same causes (the ledger)
 SQLITE_CAUSES = {13: errno.ENOSPC, 8: errno.EROFS, 3: errno.EACCES, 10: errno.EIO}
+SQLITE_BROKEN = {11, 26}       # SQLITE_CORRUPT, SQLITE_NOTADB
 
 
 def os_cause(exc: Exception) -> tuple[str, str]:
@@ -112,6 +113,8 @@ def os_cause(exc: Exception) -> tuple[str, str]:
         code = getattr(exc, "sqlite_errorcode", None)
         if code is not None and code & 0xFF in SQLITE_CAUSES:
             return OS_CAUSES[SQLITE_CAUSES[code & 0xFF]]
+        if code is not None and code & 0xFF in SQLITE_BROKEN:
+            return ("liggaren är skadad eller ingen SQLite-databas", "återställ den från säkerhetskopian")
         name = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
         return (f"databasen gav felet {name}", "åtgärda felet")
     number = exc.errno

@@ -152,7 +152,8 @@ def spilling_weeks(ctx: Context) -> pl.DataFrame:
     end = ctx.period.end
     week = "%d-V%d" % end.isocalendar()[:2]
     found = [schablon_registrations(rule, ctx).filter(
-                pl.col("betald") & (pl.col("per") == "vecka") & (pl.col("_p") == week)).group_by("bestallning_id").agg(
+                pl.col("betald") & pl.col("antal").is_not_null() & (pl.col("per") == "vecka") & (pl.col("_p") == week)
+             ).group_by("bestallning_id").agg(
                 pl.len().cast(pl.Int64).alias("antal")).with_columns(pl.lit(rule.name).alias("regel"), pl.lit(week).alias("vecka"))
              for rule in ctx.cfg.cfg.rules if rule.basis == "schablon" and end.isoweekday() != 7]
     return pl.concat([f.select(list(WEEKS)) for f in found]).sort("regel", "bestallning_id") if found \

@@ -64,6 +64,8 @@ class Run:
     fingerprint: str
     file_date: date
     version: str
+    config_sha256: str = ""
+    inputs_json: str = "{}"
 
 
 class Ledger:
@@ -73,14 +75,15 @@ class Ledger:
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
-        self._add_bankgiro_column()
+        self._add_columns()
         path.chmod(0o600)
 
-    def _add_bankgiro_column(self) -> None:
-        """Ledgers written before payments kept their bankgiro get the column, empty."""
-        columns = [r[1] for r in self.db.execute("PRAGMA table_info(payments)")]
-        if "bankgiro" not in columns:
-            self.db.execute("ALTER TABLE payments ADD COLUMN bankgiro TEXT")
+    def _add_columns(self) -> None:
+        """Ledgers written before payments kept their bankgiro, or before runs recorded their weekly
+        schablon (veckor), get the columns, empty: such runs are known to have recorded none."""
+        for table, column, kind in (("payments", "bankgiro", "TEXT"), ("runs", "veckor_sparade", "INTEGER")):
+            if column not in [r[1] for r in self.db.execute(f"PRAGMA table_info({table})")]:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     @classmethod
     def read_only(cls, path: Path) -> "Ledger | None":
@@ -110,9 +113,9 @@ class Ledger:
         self.db.execute("COMMIT")
 
     def _runs(self, where: str, args: tuple) -> list[Run]:
-        rows = self.db.execute(f"SELECT id, run_id, month, kind, state, fingerprint, file_date, version FROM runs "
-                               f"WHERE {where} ORDER BY id", args).fetchall()
-        return [Run(r[0], r[1], r[2], r[3], r[4], r[5], date.fromisoformat(r[6]), r[7]) for r in rows]
+        rows = self.db.execute(f"SELECT id, run_id, month, kind, state, fingerprint, file_date, version, config_sha256, "
+                               f"inputs_json FROM runs WHERE {where} ORDER BY id", args).fetchall()
+        return [Run(r[0], r[1], r[2], r[3], r[4], r[5], date.fromisoformat(r[6]), r[7], r[8], r[9]) for r in rows]
 
     def paid_runs(self, month: str) -> list[Run]:
         """Completed runs that paid the month: the final run and any corrections."""
@@ -142,16 +145,18 @@ class Ledger:
     def weeks_paid(self, month: str) -> tuple[str | None, list[tuple[str, str, str, int]]]:
         """(run_id, rows) of the latest completed paying run of `month`: the schablon registrations
         it paid in the ISO week that goes on into the next month. (None, []) when the month is not
-        paid; no rows from a ledger older than the table."""
+        paid, or was paid by a version that did not record them (nothing is known, so nothing is
+        carried)."""
         runs = self.paid_runs(month)
         if not runs:
             return None, []
         try:
+            recorded = self.db.execute("SELECT veckor_sparade FROM runs WHERE id = ?", (runs[-1].id,)).fetchone()[0]
             rows = self.db.execute("SELECT regel, bestallning_id, vecka, antal FROM veckor WHERE run = ? ORDER BY rowid",
                                    (runs[-1].id,)).fetchall()
-        except sqlite3.OperationalError:      # an old ledger opened read-only: no such table
-            rows = []
-        return runs[-1].run_id, [tuple(r) for r in rows]
+        except sqlite3.OperationalError:      # an old ledger opened read-only: no such column or table
+            return None, []
+        return (runs[-1].run_id, [tuple(r) for r in rows]) if recorded else (None, [])
 
     def settled_last(self, month: str) -> dict[str, int]:
         """What the latest completed paying run said each utförare is owed."""
@@ -171,7 +176,7 @@ class Ledger:
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT INTO runs (run_id, month, kind, state, fingerprint, config_sha256, inputs_json, file_date, "
-                "payment_date, total_ore, version) VALUES (?, ?, ?, 'pågår', ?, ?, ?, ?, ?, ?, ?)",
+                "payment_date, total_ore, version, veckor_sparade) VALUES (?, ?, ?, 'pågår', ?, ?, ?, ?, ?, ?, ?, 1)",
                 (run_id, month, kind, fingerprint, config_sha256, inputs_json, file_date.isoformat(),
                  payment_date.isoformat(), sum(totals.values()), version))
             rid = cur.lastrowid

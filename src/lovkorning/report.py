@@ -212,6 +212,6 @@ def correction_table(avr) -> Table:
 def print_schedule(out: Console, rows, run_workday: int) -> None:
     out.print(f"Körning på den {run_workday}:e arbetsdagen i månaden efter; betalning på bankdag.")
     t = _table("månad", "körningsdag", "betalningsdag")
-    for label, run, pay in rows:
-        t.add_row(label, run.isoformat(), pay.isoformat())
+    for label, run, pay in rows:      # a month without its run day: – (the warning below names it)
+        t.add_row(label, run.isoformat() if run else "–", pay.isoformat() if pay else "–")
     out.print(t)

@@ -73,8 +73,18 @@ def locked(cfg: LoadedConfig, wait: float):
         lock.release()
 
 
+def inputs_of(settled: Settled) -> dict[str, str]:
+    return {s.name: s.sha256 for s in settled.indata.sources}
+
+
 def fingerprint(cfg: LoadedConfig, settled: Settled) -> str:
+    """What a month was settled from: the config, every input, and (when there is any) what the
+    month before paid of a week that goes on into this one: a correction of that month which
+    changes it changes this month's settlement too, as changed inputs do."""
     parts = [cfg.sha256] + [f"{s.name}:{s.sha256}" for s in sorted(settled.indata.sources, key=lambda s: s.name)]
+    carry = settled.carry.weeks if settled.carry is not None else None
+    if carry is not None and carry.height:      # none: the same fingerprint as before weeks were carried
+        parts.append("veckor:" + json.dumps(sorted(carry.rows()), ensure_ascii=False))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -108,6 +118,13 @@ def preview(cfg: LoadedConfig, period: Period, today: date, *, final: bool = Fal
             rattelse: bool = False) -> Outcome:
     """What `execute` would do, refusing as it would, from the ledger read-only: no lock, nothing
     written. A killed run not yet settled (`recover`) is not counted, only mentioned."""
+    try:
+        return _preview(cfg, period, today, final, rattelse)
+    except sqlite3.Error as exc:           # a broken ledger: named, as the real run would
+        raise state_unusable(exc, cfg.state_dir()) from None
+
+
+def _preview(cfg: LoadedConfig, period: Period, today: date, final: bool, rattelse: bool) -> Outcome:
     ledger = Ledger.read_only(cfg.state_dir() / "ledger.sqlite")
     try:
         paid = ledger.paid_runs(period.label) if ledger else []
@@ -125,7 +142,7 @@ def preview(cfg: LoadedConfig, period: Period, today: date, *, final: bool = Fal
             msg = (f"{period.label} är redan betald (körning {last.run_id} den {last.file_date}) med samma indata: "
                    "en riktig körning skulle inte betala något nytt.")
             return replace(outcome, out_dir=None, message=msg + note, dry_run=True)
-        _check_rattelse(period, last, rattelse)
+        _check_rattelse(cfg, period, same_day, last, rattelse)
         settled, paying, _, _ = _difference(ledger, same_day, today)
         n = len([d for d in paying.values() if d])
         msg = (f"{period.label} är redan betald (körning {last.run_id} den {last.file_date}). En rättelse skulle "
@@ -145,14 +162,19 @@ def week_carry(ledger: Ledger | None, period: Period) -> WeekCarry:
     return WeekCarry(before.label, run_id, pl.DataFrame(rows, schema=WEEKS, orient="row"))
 
 
-def read_carry(cfg: LoadedConfig, period: Period) -> WeekCarry:
-    """week_carry from the ledger opened read-only (validate): no lock, nothing written."""
-    ledger = Ledger.read_only(cfg.state_dir() / "ledger.sqlite")
+def read_carry(cfg: LoadedConfig, period: Period) -> tuple[WeekCarry | None, str | None]:
+    """week_carry from the ledger opened read-only (validate): no lock, nothing written. A ledger
+    that cannot be read carries nothing, with a warning: validate still checks the inputs."""
     try:
-        return week_carry(ledger, period)
-    finally:
-        if ledger:
-            ledger.close()
+        ledger = Ledger.read_only(cfg.state_dir() / "ledger.sqlite")
+        try:
+            return week_carry(ledger, period), None
+        finally:
+            if ledger:
+                ledger.close()
+    except sqlite3.Error as exc:
+        return None, (f"Liggaren i {cfg.state_dir()} kan inte läsas ({os_cause(exc)[0]}): schablon per vecka "
+                      f"räknas utan det som {period.previous().label} betalade.")
 
 
 def _check_unpaid(period: Period, rattelse: bool) -> None:
@@ -210,7 +232,7 @@ def _commit(cfg: LoadedConfig, ledger: Ledger, settled: Settled, kind: str, plan
         paying = {u: o for u, o in paying.items() if o > 0}
     try:
         rid = ledger.begin(run_id=avr.run.run_id, month=avr.period.label, kind=kind, fingerprint=fingerprint(cfg, settled),
-                           config_sha256=cfg.sha256, inputs_json=json.dumps({s.name: s.sha256 for s in settled.indata.sources}),
+                           config_sha256=cfg.sha256, inputs_json=json.dumps(inputs_of(settled)),
                            file_date=avr.run.filedatum, payment_date=avr.run.betalningsdag, totals=avr.totals,
                            payments=paying if has_file else {}, payment_file=plan.name if plan else "",
                            version=str(version), bankgiro=bankgiro, veckor=settled.veckor.rows())
@@ -256,7 +278,7 @@ def _finish_quietly(ledger: Ledger, rid: int, state: str) -> None:
 def state_unusable(exc: Exception, state: Path) -> OutputError:
     """The state folder (lock and ledger) cannot be written: the run stops before it pays."""
     cause, remedy = os_cause(exc)
-    return OutputError(Fel(f"Tillståndsmappen (lås och liggare) kan inte skrivas: {cause}. Inget betalades; "
+    return OutputError(Fel(f"Tillståndsmappen (lås och liggare) kan inte användas: {cause}. Inget betalades; "
                            f"{remedy} och kör igen.", Plats(str(state))))
 
 
@@ -275,7 +297,7 @@ def _save_history(cfg: LoadedConfig, settled: Settled) -> list[str]:
     avr = settled.avr
     try:
         history.save(cfg, history.figures(settled, cfg), avr.period.label, avr.run.run_id,
-                     {s.name: s.sha256 for s in settled.indata.sources})
+                     inputs_of(settled))
     except (Exception, pl.exceptions.PanicException) as exc:
         return [f"Historiken för {avr.period.label} kunde inte sparas i {history.folder(cfg, avr.period.label)} "
                 f"({type(exc).__name__}). Körningen är klar och registrerad; betalningen gäller. `lovkorning diff` "
@@ -305,15 +327,19 @@ def _paid_month(cfg: LoadedConfig, ledger: Ledger, period: Period, today: date, 
     same_day = settle_month(cfg, period, last.file_date, week_carry(ledger, period))
     if fingerprint(cfg, same_day) == last.fingerprint:
         return _unchanged(cfg, period, same_day, last)
-    _check_rattelse(period, last, rattelse)
+    _check_rattelse(cfg, period, same_day, last, rattelse)
     return _correct(cfg, ledger, same_day, today)
 
 
-def _check_rattelse(period: Period, last: Run, rattelse: bool) -> None:
-    if not rattelse:
-        raise RefusedError(f"{period.label} är redan betald (körning {last.run_id} den {last.file_date}) och indata "
-                           "eller konfiguration har ändrats sedan dess. Kör med --rattelse för att betala eller "
-                           "kräva tillbaka skillnaden.")
+def _check_rattelse(cfg: LoadedConfig, period: Period, settled: Settled, last: Run, rattelse: bool) -> None:
+    if rattelse:
+        return
+    what = "indata eller konfiguration har ändrats sedan dess"
+    if settled.carry is not None and cfg.sha256 == last.config_sha256 and inputs_of(settled) == json.loads(last.inputs_json):
+        what = (f"det som {settled.carry.month} betalade av schablon per vecka i veckan som fortsätter in i "
+                f"{period.label} har ändrats sedan dess (en rättelse av {settled.carry.month})")
+    raise RefusedError(f"{period.label} är redan betald (körning {last.run_id} den {last.file_date}) och {what}. "
+                       "Kör med --rattelse för att betala eller kräva tillbaka skillnaden.")
 
 
 def _unchanged(cfg: LoadedConfig, period: Period, settled: Settled, last: Run) -> Outcome:
