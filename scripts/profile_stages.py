@@ -5,7 +5,8 @@
 
 It wraps the pipeline's own stage functions with a timer, settles the month once as `run
 --dry-run` does (pipeline.settle_month: nothing is written) and prints, per stage, the wall
-seconds summed over its calls and the resident memory after it. A profile, not a benchmark:
+seconds summed over its calls, the CPU seconds of the process meanwhile (every thread: more than
+the wall seconds where polars works on both cores) and the resident memory after it. A profile, not a benchmark:
 use scripts/bench.py for medians.
 """
 
@@ -17,6 +18,7 @@ T0 = time.perf_counter()
 
 import argparse  # noqa: E402
 import functools  # noqa: E402
+import os  # noqa: E402
 from datetime import date  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -48,6 +50,7 @@ STAGES = [
     (pipeline, "visit_findings", "visit findings"),
     (pipeline, "order_rule_findings", "order and rule findings"),
     (pipeline, "plan_findings", "plan findings"),
+    (pipeline, "fee_findings", "fee findings (over-antal)"),
 ]
 
 
@@ -58,16 +61,23 @@ def rss_mib() -> tuple[int, int]:
     return int(fields["VmRSS"].split()[0]) // 1024, int(fields["VmHWM"].split()[0]) // 1024
 
 
+def cpu() -> float:
+    """User + system CPU seconds of this process so far, every thread."""
+    t = os.times()
+    return t.user + t.system
+
+
 def wrap(spent: dict[str, list[float]], module, name: str, label: str) -> None:
     inner = getattr(module, name)
 
     @functools.wraps(inner)
     def timed(*args, **kwargs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu()
         try:
             return inner(*args, **kwargs)
         finally:
             spent.setdefault(label, []).append(time.perf_counter() - t)
+            spent.setdefault(f"{label}:cpu", []).append(cpu() - c)
             spent.setdefault(f"{label}:rss", []).append(rss_mib()[0])
 
     setattr(module, name, timed)
@@ -83,17 +93,20 @@ def main() -> None:
         wrap(spent, module, name, label)
     cfg = load(args.folder / "lovkorning.yaml")
     year, month = map(int, args.month.split("-"))
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu()
     pipeline.settle_month(cfg, Period(year, month), date.today())
-    total = time.perf_counter() - t
-    print(f"{'stage':<34}{'calls':>6}{'seconds':>9}{'RSS MiB':>9}")
+    total, total_cpu = time.perf_counter() - t, cpu() - c
+    print(f"{'stage':<34}{'calls':>6}{'seconds':>9}{'CPU s':>7}{'RSS MiB':>9}")
     print(f"{'imports':<34}{1:>6}{IMPORTS:>9.2f}")
     for _, _, label in STAGES:
         if label in spent:
-            print(f"{label:<34}{len(spent[label]):>6}{sum(spent[label]):>9.2f}{max(spent[label + ':rss']):>9}")
-    staged = sum(sum(v) for k, v in spent.items() if not k.endswith(":rss"))
-    print(f"{'other (checks between stages …)':<34}{'':>6}{total - staged:>9.2f}")
-    print(f"{'settle_month total':<34}{'':>6}{total:>9.2f}{'':>9}   peak {rss_mib()[1]} MiB")
+            print(f"{label:<34}{len(spent[label]):>6}{sum(spent[label]):>9.2f}{sum(spent[label + ':cpu']):>7.2f}"
+                  f"{max(spent[label + ':rss']):>9}")
+    labels = [label for _, _, label in STAGES if label in spent]
+    staged = sum(sum(spent[label]) for label in labels)
+    staged_cpu = sum(sum(spent[f"{label}:cpu"]) for label in labels)
+    print(f"{'other (checks between stages …)':<34}{'':>6}{total - staged:>9.2f}{total_cpu - staged_cpu:>7.2f}")
+    print(f"{'settle_month total':<34}{'':>6}{total:>9.2f}{total_cpu:>7.2f}{'':>9}   peak {rss_mib()[1]} MiB")
 
 
 if __name__ == "__main__":
