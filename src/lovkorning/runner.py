@@ -337,7 +337,7 @@ def _check_rattelse(cfg: LoadedConfig, period: Period, settled: Settled, last: R
     what = "indata eller konfiguration har ändrats sedan dess"
     if settled.carry is not None and cfg.sha256 == last.config_sha256 and inputs_of(settled) == json.loads(last.inputs_json):
         what = (f"det som {settled.carry.month} betalade av schablon per vecka i veckan som fortsätter in i "
-                f"{period.label} har ändrats sedan dess (en rättelse av {settled.carry.month})")
+                f"{period.label} har ändrats sedan dess ({settled.carry.month} har betalats eller rättats efter den körningen)")
     raise RefusedError(f"{period.label} är redan betald (körning {last.run_id} den {last.file_date}) och {what}. "
                        "Kör med --rattelse för att betala eller kräva tillbaka skillnaden.")
 
