@@ -128,6 +128,8 @@ def test_a_correction_of_the_month_before_that_frees_the_week_is_a_correction_of
     corrected = runner.execute(load(tmp_path / "lovkorning.yaml"), Period.parse("2023-09"), date(2023, 10, 20),
                                rattelse=True)
     assert paid_inkop(corrected.settled.avr) == 2 and corrected.settled.avr.totals == {"U01": 2 * 38_200}
+    # a run of its own: its id (and a pain.001 MsgId made from it) is not the first run's
+    assert corrected.settled.avr.run.run_id != september.run.run_id
     db = sqlite3.connect(tmp_path / "state/ledger.sqlite")
     assert db.execute("SELECT ore FROM payments WHERE month = '2023-09' ORDER BY rowid").fetchall() == [(38_200,), (38_200,)]
 
@@ -147,3 +149,29 @@ def test_a_month_paid_before_weeks_were_recorded_carries_nothing(tmp_path):
     september, manifest = settle(tmp_path, "2023-09", date(2023, 10, 9))
     assert paid_inkop(september) == 2
     assert manifest["schablon_veckor"]["fran"] == {"month": "2023-08", "run_id": None, "registreringar": 0}
+
+
+def test_an_upgrade_reopens_no_paid_month(tmp_path):
+    """August and September paid by a version that did not carry weeks (September capped its part
+    of week 35 alone, paying 1 September). A correction of August by this version records August's
+    week 35; September, run again, stays as it was paid: unchanged, not refused."""
+    month_of("2023-08", "2023-08-31").write(tmp_path)
+    month_of("2023-09", "2023-09-01", "2023-09-05").write(tmp_path)
+    (tmp_path / "lovkorning.yaml").write_text(TWO_MONTHS_CONFIG, encoding="utf-8")
+    settle(tmp_path, "2023-08", date(2023, 9, 8))
+    db = sqlite3.connect(tmp_path / "state/ledger.sqlite")
+    db.execute("UPDATE runs SET veckor_sparade = NULL")      # as the earlier version left them
+    db.execute("DELETE FROM veckor")
+    db.commit()
+    september, _ = settle(tmp_path, "2023-09", date(2023, 10, 9))
+    assert paid_inkop(september) == 2
+    db.execute("UPDATE runs SET veckor_sparade = NULL")
+    db.execute("DELETE FROM veckor")
+    db.commit()
+
+    m = month_of("2023-08", "2023-08-31", "2023-08-08")              # a correction of August for another week
+    m.write(tmp_path)
+    (tmp_path / "lovkorning.yaml").write_text(TWO_MONTHS_CONFIG, encoding="utf-8")
+    runner.execute(load(tmp_path / "lovkorning.yaml"), Period.parse("2023-08"), date(2023, 10, 20), rattelse=True)
+    again = runner.execute(load(tmp_path / "lovkorning.yaml"), Period.parse("2023-09"), date(2023, 10, 20))
+    assert "redan betald" in again.message and paid_inkop(again.settled.avr) == 2

@@ -142,6 +142,18 @@ class Ledger:
             return {}
         return dict(rows)
 
+    def carries_weeks(self, month: str) -> bool:
+        """Whether the month's first paying run was settled by a version that carries weekly
+        schablon between months (runs.veckor_sparade). A month paid before that is settled
+        without a carry whenever it is run again, so that an upgrade reopens no paid month."""
+        runs = self.paid_runs(month)
+        if not runs:
+            return True
+        try:
+            return bool(self.db.execute("SELECT veckor_sparade FROM runs WHERE id = ?", (runs[0].id,)).fetchone()[0])
+        except sqlite3.OperationalError:      # an old ledger opened read-only: no such column
+            return False
+
     def weeks_paid(self, month: str) -> tuple[str | None, list[tuple[str, str, str, int]]]:
         """(run_id, rows) of the latest completed paying run of `month`: the schablon registrations
         it paid in the ISO week that goes on into the next month. (None, []) when the month is not

@@ -8,6 +8,7 @@ only then moves the folder into place. A run that cannot prove the totals writes
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -66,8 +67,20 @@ def context(cfg: LoadedConfig, period: Period, indata: Indata, visits: Visits,
                    carry.weeks if carry else None)
 
 
-def run_info(cfg: LoadedConfig, period: Period, today: date, sources: list[Source]) -> RunInfo:
-    h = hashlib.sha256(f"{period.label}|{cfg.sha256}|".encode() + "|".join(s.sha256 for s in sources).encode())
+def carry_key(carry: "WeekCarry | None") -> str:
+    """The carry as a key part of the run id and the ledger fingerprint: empty when nothing is
+    carried, so months without weekly schablon keep the ids they had before weeks were carried."""
+    if carry is None or carry.weeks.is_empty():
+        return ""
+    return "|veckor:" + json.dumps(sorted(carry.weeks.rows()), ensure_ascii=False)
+
+
+def run_info(cfg: LoadedConfig, period: Period, today: date, sources: list[Source],
+             carry: "WeekCarry | None" = None) -> RunInfo:
+    """The run's identity and days. The run id is a hash of what the month is settled from (a
+    correction made because the carry changed gets an id, and pain.001 MsgId, of its own)."""
+    h = hashlib.sha256(f"{period.label}|{cfg.sha256}|".encode() + "|".join(s.sha256 for s in sources).encode()
+                       + carry_key(carry).encode())
     return RunInfo(run_id=h.hexdigest()[:12], status="SLUTLIG",
                    korningsdag=cfg.run_day(period),
                    betalningsdag=payment_date(period, cfg.payment_rule(), cfg.cfg.schedule.run_workday),
@@ -87,7 +100,7 @@ def settle_month(cfg: LoadedConfig, period: Period, today: date, carry: WeekCarr
         indata.avvikelser, visits.avvikelser, order_findings(indata.bestallningar, period),
         visit_findings(ctx), order_rule_findings(ctx), plan_findings(ctx), fee_findings(ctx)]))
     k = cfg.cfg.kommun
-    avr = Avrakning(period, Kommun(k.namn, k.bankgiro), run_info(cfg, period, today, indata.sources),
+    avr = Avrakning(period, Kommun(k.namn, k.bankgiro), run_info(cfg, period, today, indata.sources, carry),
                     indata.utforare.drop("_fil", "_rad"), tid, rader, just, findings,
                     totals(rader, just, indata.utforare))
     return Settled(avr, indata, visits, spilling_weeks(ctx), carry)

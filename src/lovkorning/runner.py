@@ -29,7 +29,7 @@ from .money import format_kronor
 from .outputs import clean_strays, crash_point, current, discard, new_version, publish
 from .period import Period
 from .fees import WEEKS
-from .pipeline import PaymentPlan, Settled, WeekCarry, settle_month, write_outputs
+from .pipeline import PaymentPlan, Settled, WeekCarry, carry_key, settle_month, write_outputs
 from .writers.files import payments, sha256
 from .writers.lb import Payment
 
@@ -82,10 +82,7 @@ def fingerprint(cfg: LoadedConfig, settled: Settled) -> str:
     month before paid of a week that goes on into this one: a correction of that month which
     changes it changes this month's settlement too, as changed inputs do."""
     parts = [cfg.sha256] + [f"{s.name}:{s.sha256}" for s in sorted(settled.indata.sources, key=lambda s: s.name)]
-    carry = settled.carry.weeks if settled.carry is not None else None
-    if carry is not None and carry.height:      # none: the same fingerprint as before weeks were carried
-        parts.append("veckor:" + json.dumps(sorted(carry.rows()), ensure_ascii=False))
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+    return hashlib.sha256(("|".join(parts) + carry_key(settled.carry)).encode()).hexdigest()
 
 
 def recover(cfg: LoadedConfig, ledger: Ledger) -> None:
@@ -136,7 +133,7 @@ def _preview(cfg: LoadedConfig, period: Period, today: date, final: bool, rattel
             settled = with_status(settle_month(cfg, period, today, week_carry(ledger, period)), kind)
             return Outcome(settled, kind, None, None, _would_first(kind, settled) + note, dry_run=True)
         last = paid[-1]
-        same_day = settle_month(cfg, period, last.file_date, week_carry(ledger, period))
+        same_day = settle_month(cfg, period, last.file_date, paid_month_carry(ledger, period))
         if fingerprint(cfg, same_day) == last.fingerprint:
             outcome = _unchanged_outcome(cfg, period, same_day, last)
             msg = (f"{period.label} är redan betald (körning {last.run_id} den {last.file_date}) med samma indata: "
@@ -162,13 +159,19 @@ def week_carry(ledger: Ledger | None, period: Period) -> WeekCarry:
     return WeekCarry(before.label, run_id, pl.DataFrame(rows, schema=WEEKS, orient="row"))
 
 
+def paid_month_carry(ledger: Ledger, period: Period) -> WeekCarry | None:
+    """A paid month is settled again with the carry only if its first payment was: a month paid
+    by a version that did not carry weeks stays settled without (ledger.carries_weeks)."""
+    return week_carry(ledger, period) if ledger.carries_weeks(period.label) else None
+
+
 def read_carry(cfg: LoadedConfig, period: Period) -> tuple[WeekCarry | None, str | None]:
     """week_carry from the ledger opened read-only (validate): no lock, nothing written. A ledger
     that cannot be read carries nothing, with a warning: validate still checks the inputs."""
     try:
         ledger = Ledger.read_only(cfg.state_dir() / "ledger.sqlite")
         try:
-            return week_carry(ledger, period), None
+            return (paid_month_carry(ledger, period) if ledger else week_carry(None, period)), None
         finally:
             if ledger:
                 ledger.close()
@@ -324,7 +327,7 @@ def _said(kind: str, settled: Settled, paying: dict[str, int]) -> str:
 
 
 def _paid_month(cfg: LoadedConfig, ledger: Ledger, period: Period, today: date, last: Run, rattelse: bool) -> Outcome:
-    same_day = settle_month(cfg, period, last.file_date, week_carry(ledger, period))
+    same_day = settle_month(cfg, period, last.file_date, paid_month_carry(ledger, period))
     if fingerprint(cfg, same_day) == last.fingerprint:
         return _unchanged(cfg, period, same_day, last)
     _check_rattelse(cfg, period, same_day, last, rattelse)
