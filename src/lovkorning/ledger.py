@@ -147,11 +147,14 @@ class Ledger:
         schablon between months (runs.veckor_sparade). A month paid before that is settled
         without a carry whenever it is run again, so that an upgrade reopens no paid month."""
         runs = self.paid_runs(month)
-        if not runs:
-            return True
+        return self._records_weeks(runs[0].id) if runs else True
+
+    def _records_weeks(self, rid: int) -> bool:
+        """Whether run `rid` was recorded by a version that records its weeks (False in an old
+        ledger opened read-only, which has no such column)."""
         try:
-            return bool(self.db.execute("SELECT veckor_sparade FROM runs WHERE id = ?", (runs[0].id,)).fetchone()[0])
-        except sqlite3.OperationalError:      # an old ledger opened read-only: no such column
+            return bool(self.db.execute("SELECT veckor_sparade FROM runs WHERE id = ?", (rid,)).fetchone()[0])
+        except sqlite3.OperationalError:
             return False
 
     def weeks_paid(self, month: str) -> tuple[str | None, list[tuple[str, str, str, int]]]:
@@ -160,15 +163,11 @@ class Ledger:
         paid, or was paid by a version that did not record them (nothing is known, so nothing is
         carried)."""
         runs = self.paid_runs(month)
-        if not runs:
+        if not runs or not self._records_weeks(runs[-1].id):     # a recording run: the table exists
             return None, []
-        try:
-            recorded = self.db.execute("SELECT veckor_sparade FROM runs WHERE id = ?", (runs[-1].id,)).fetchone()[0]
-            rows = self.db.execute("SELECT regel, bestallning_id, vecka, antal FROM veckor WHERE run = ? ORDER BY rowid",
-                                   (runs[-1].id,)).fetchall()
-        except sqlite3.OperationalError:      # an old ledger opened read-only: no such column or table
-            return None, []
-        return (runs[-1].run_id, [tuple(r) for r in rows]) if recorded else (None, [])
+        rows = self.db.execute("SELECT regel, bestallning_id, vecka, antal FROM veckor WHERE run = ? ORDER BY rowid",
+                               (runs[-1].id,)).fetchall()
+        return runs[-1].run_id, [tuple(r) for r in rows]
 
     def settled_last(self, month: str) -> dict[str, int]:
         """What the latest completed paying run said each utförare is owed."""
