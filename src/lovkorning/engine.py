@@ -8,7 +8,7 @@ active days/month days for monthly fees.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import polars as pl
@@ -36,6 +36,7 @@ class Context:
     zon: pl.DataFrame           # settle.brukare_zon: utforare_id, brukare_id, z_fran, z_till, zon, bestallning_id
     segs: pl.DataFrame          # seg, seg_fran, seg_till
     carried: pl.DataFrame | None = None   # fees.WEEKS: schablon paid last month in the week going on into this one
+    memo: dict = field(default_factory=dict, repr=False, compare=False)   # work several stages share, once
 
 
 Basis = Callable[[RuleCfg, Context], pl.DataFrame]

@@ -116,7 +116,15 @@ PERIOD_KEY = {
 def schablon_registrations(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     """Every registration of a schablon insats, matched to the order valid that day, in the order
     they take the order's `antal` per period (ISO week, day or month): performed ones before
-    declined ones, then by time. `betald`: within `antal` (always, when the order has none)."""
+    declined ones, then by time. `betald`: within `antal` (always, when the order has none).
+    Worked out once per rule and month: the basis, its findings and the carry all read it."""
+    key = ("schablon", rule.name)          # rule names are unique (config check)
+    if key not in ctx.memo:
+        ctx.memo[key] = _registrations(rule, ctx)
+    return ctx.memo[key]
+
+
+def _registrations(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     minutes = {k: int(v * 60) for k, v in rule.schablon.items()}
     names = [k for k in minutes if not rule.insatser or k in rule.insatser]
     done = _narrow(rule, ctx.visits.besok_insats.filter(pl.col("giltig") & pl.col("insats").is_in(names)))
@@ -150,14 +158,15 @@ def spilling_weeks(ctx: Context) -> pl.DataFrame:
     goes on into the next month, per rule and order (WEEKS): the next month's cap starts from
     them. Empty when the month ends on a Sunday."""
     end = ctx.period.end
-    week = "%d-V%d" % end.isocalendar()[:2]
+    rules = [r for r in ctx.cfg.cfg.rules if r.basis == "schablon"]
+    if end.isoweekday() == 7 or not rules:
+        return pl.DataFrame(schema=WEEKS)
+    week = pl.DataFrame({"datum": [end]}).select(PERIOD_KEY["vecka"]).item()     # the key the cap uses
     found = [schablon_registrations(rule, ctx).filter(
                 pl.col("betald") & pl.col("antal").is_not_null() & (pl.col("per") == "vecka") & (pl.col("_p") == week)
-             ).group_by("bestallning_id").agg(
-                pl.len().cast(pl.Int64).alias("antal")).with_columns(pl.lit(rule.name).alias("regel"), pl.lit(week).alias("vecka"))
-             for rule in ctx.cfg.cfg.rules if rule.basis == "schablon" and end.isoweekday() != 7]
-    return pl.concat([f.select(list(WEEKS)) for f in found]).sort("regel", "bestallning_id") if found \
-        else pl.DataFrame(schema=WEEKS)
+             ).group_by("bestallning_id").agg(pl.len().cast(pl.Int64).alias("antal")).with_columns(
+                pl.lit(rule.name).alias("regel"), pl.lit(week).alias("vecka")) for rule in rules]
+    return pl.concat([f.select(list(WEEKS)) for f in found]).sort("regel", "bestallning_id")
 
 
 @basis("schablon")
