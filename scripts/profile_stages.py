@@ -24,7 +24,7 @@ from pathlib import Path  # noqa: E402
 
 from lovkorning import indata, pipeline, visits  # noqa: E402
 from lovkorning.config import load  # noqa: E402
-from lovkorning.period import Period  # noqa: E402
+from lovkorning.core.period import Period  # noqa: E402
 
 IMPORTS = time.perf_counter() - T0
 

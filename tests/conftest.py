@@ -92,7 +92,7 @@ def add_event(m: Month, t: dict, i: int) -> None:
 
 def run_case(case: dict, tmp: Path):
     from lovkorning.config import load
-    from lovkorning.period import Period
+    from lovkorning.core.period import Period
     from lovkorning.pipeline import settle_month
     cfg_path = build(case).write(tmp)
     cfg_path.write_text(BASE_CONFIG + case["config"], encoding="utf-8")

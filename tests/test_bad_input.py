@@ -31,7 +31,7 @@ import polars as pl
 import pytest
 
 from lovkorning import readers
-from lovkorning.errors import InputError
+from lovkorning.core.errors import InputError
 from lovkorning.readers import read_csv_text
 from monthbuilder import BG_2, BRUKARE_A, BRUKARE_B, Month
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lovkorning.beviljad import beviljad_lines, merge_segments, order_findings, segments
-from lovkorning.period import Period
+from lovkorning.core.period import Period
 
 SEP = Period(2023, 9)   # 30 days
 

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lovkorning.config import load
-from lovkorning.errors import ConfigError
-from lovkorning.period import Period
+from lovkorning.core.errors import ConfigError
+from lovkorning.core.period import Period
 from lovkorning.rates import Series
 from monthbuilder import NORRKOPING_TEST_CONFIG
 

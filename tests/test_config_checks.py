@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from lovkorning.config import PaymentCfg, ScheduleCfg, load, months_of, schedule_problems
-from lovkorning.period import Period
-from lovkorning.schedule import payment_date, run_day
+from lovkorning.core.period import Period
+from lovkorning.core.schedule import payment_date, run_day
 from test_cli import cli
 from test_config import BASE, config_errors, edited, error_at, line_of, single_error, write
 
@@ -152,7 +152,7 @@ def test_a_date_repeated_in_a_series_is_rejected_at_the_second(tmp_path):
 
 
 def test_a_repeated_date_is_caught_by_the_series_itself():
-    from lovkorning.errors import ConfigError
+    from lovkorning.core.errors import ConfigError
     from lovkorning.rates import compile_rate
 
     class Keys(dict):      # two keys that are different text for the same day cannot come from YAML

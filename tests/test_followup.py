@@ -127,7 +127,7 @@ def test_verification_leaves_out_visits_outside_lov(tmp_path):
 
     from lovkorning.config import load
     from lovkorning.history import figures
-    from lovkorning.period import Period
+    from lovkorning.core.period import Period
     from lovkorning.pipeline import settle_month
     from monthbuilder import BRUKARE_A, Month
     m = Month().utforare("U01", "Omsorg Öst AB").order("B1", BRUKARE_A, "U01", "RAM-tid", "600")

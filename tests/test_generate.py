@@ -17,11 +17,11 @@ import pytest
 from stdnum import luhn
 from stdnum.se import orgnr
 
-from lovkorning import avvikelser as av
+from lovkorning.core import avvikelser as av
 from lovkorning.config import LoadedConfig, load
 from lovkorning.generate import RAMTID_INSATSER, SIZES, generate
 from lovkorning.generate_followup import WINDOW
-from lovkorning.period import Period
+from lovkorning.core.period import Period
 from lovkorning.pipeline import Settled, settle_month
 
 REPO = Path(__file__).resolve().parents[1]

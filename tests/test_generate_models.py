@@ -16,10 +16,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from lovkorning import avvikelser as av
+from lovkorning.core import avvikelser as av
 from lovkorning.config import load
 from lovkorning.generate import generate
-from lovkorning.period import Period
+from lovkorning.core.period import Period
 from lovkorning.pipeline import count_visits, settle_month
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,15 +10,8 @@ from hypothesis import strategies as st
 
 import polars as pl
 
-from lovkorning.ids import (
-    format_bankgiro,
-    luhn_complete,
-    mask_personnummer,
-    normalize_bankgiro,
-    normalize_orgnr,
-    normalize_personnummer,
-    normalize_personnummer_series,
-)
+from lovkorning.core.ids import (
+    format_bankgiro, luhn_complete, mask_personnummer, normalize_bankgiro, normalize_orgnr, normalize_personnummer, normalize_personnummer_series)
 
 REF = date(2023, 9, 30)  # the end of the settled month 2023-09
 

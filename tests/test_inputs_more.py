@@ -20,9 +20,9 @@ import openpyxl
 import pytest
 
 from lovkorning.config import load
-from lovkorning.errors import InputError
+from lovkorning.core.errors import InputError
 from lovkorning.indata import read_month
-from lovkorning.period import Period
+from lovkorning.core.period import Period
 from lovkorning.readers import decode, read_csv_text, read_table
 from monthbuilder import BRUKARE_A, Month
 

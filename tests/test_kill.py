@@ -111,7 +111,7 @@ def test_outputs_are_on_disk_before_the_ledger_says_done(tmp_path, monkeypatch):
     from lovkorning import runner
     from lovkorning.config import load
     from lovkorning.ledger import Ledger
-    from lovkorning.period import Period
+    from lovkorning.core.period import Period
 
     cfg = month().write(tmp_path)
     out = tmp_path / "out/2023-09"

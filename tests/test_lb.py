@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lbcheck import check_lb_file, field
-from lovkorning.ids import luhn_complete
+from lovkorning.core.ids import luhn_complete
 from lovkorning.writers.lb import Payment, parse_lb_totals, render_lb, transliterate
 
 # The example of bankgirot-lb.md, column 80 marked by '|' there.

@@ -9,7 +9,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lovkorning.localtime import TZ, local_dates, local_times, local_to_utc
+from lovkorning.core.localtime import TZ, local_dates, local_times, local_to_utc
 
 DST_NIGHTS = [datetime(y, m, d, h, mi, s) for y, m, d in ((2023, 3, 26), (2023, 10, 29), (1980, 4, 6), (1980, 9, 28))
               for h in range(0, 5) for mi in (0, 30, 59) for s in (0, 59)]

@@ -6,8 +6,8 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lovkorning.money import (expr_div_round, format_hours, format_kronor, kronor_to_ore, percent_of,
-                              round_half_up, time_amount)
+from lovkorning.core.money import (
+    expr_div_round, format_hours, format_kronor, kronor_to_ore, percent_of, round_half_up, time_amount)
 
 ints = st.integers(-10**12, 10**12)
 dens = st.integers(1, 10**6)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from lovkorning.ids import luhn_complete
+from lovkorning.core.ids import luhn_complete
 from lovkorning.writers.lb import Payment
 from lovkorning.writers.pain001 import (
     NAMESPACE,

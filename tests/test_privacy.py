@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from lovkorning.config import load
-from lovkorning.period import Period
+from lovkorning.core.period import Period
 from lovkorning.runner import execute
 from test_cli import PNR, cli
 
@@ -116,7 +116,7 @@ def test_a_personnummer_typed_into_another_column_is_not_quoted_back(tmp_path):
 
 
 def test_a_stopping_error_hides_a_personnummer_too():
-    from lovkorning.errors import Fel, Plats
+    from lovkorning.core.errors import Fel, Plats
     f = Fel("Utförare '19400811-0100' förekommer flera gånger.", Plats("utforare.csv", 3, "utforare_id"))
     assert "19400811" not in str(f) and "dold: ser ut som ett personnummer" in f.meddelande
     assert str(Fel("Beloppet 200012310123 …")).startswith("Beloppet (dold")

@@ -22,11 +22,11 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from lovkorning.config import load
-from lovkorning.errors import InputError
-from lovkorning.ids import luhn_complete
+from lovkorning.core.errors import InputError
+from lovkorning.core.ids import luhn_complete
 from lovkorning.indata import read_month
 from lovkorning.parse import parse_frame
-from lovkorning.period import Period
+from lovkorning.core.period import Period
 from lovkorning.readers import decode, read_csv_text, sniff_separator
 from monthbuilder import BG_1, BG_2, BRUKARE_A, BRUKARE_B, BRUKARE_C, BRUKARE_D, COLUMNS, Month
 

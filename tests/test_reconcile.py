@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from lbcheck import check_lb_file
 from lovkorning.writers import readback
 from lovkorning.config import load
-from lovkorning.errors import ReconciliationError
-from lovkorning.period import Period
+from lovkorning.core.errors import ReconciliationError
+from lovkorning.core.period import Period
 from lovkorning.runner import execute
 from monthbuilder import BG_2, BRUKARE_A, BRUKARE_B, BRUKARE_C, BRUKARE_D, Month
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from lovkorning import avvikelser as av
+from lovkorning.core import avvikelser as av
 from lovkorning.config import load
-from lovkorning.period import Period
+from lovkorning.core.period import Period
 from lovkorning.pipeline import settle_month
 
 REPO = Path(__file__).resolve().parents[1]

@@ -12,8 +12,8 @@ import pytest
 from conftest import BASE_CONFIG, run_case
 from lovkorning import runner
 from lovkorning.config import load
-from lovkorning.errors import RefusedError
-from lovkorning.period import Period
+from lovkorning.core.errors import RefusedError
+from lovkorning.core.period import Period
 from monthbuilder import BRUKARE_A, Month
 
 CASE = {

@@ -8,19 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lovkorning.period import Period
-from lovkorning.schedule import (
-    PaymentRule,
-    as_payment_rule,
-    execution_date,
-    is_bank_day,
-    lb_payment_date_field,
-    next_bank_day,
-    payment_date,
-    roll,
-    run_day,
-    workday_of_month,
-)
+from lovkorning.core.period import Period
+from lovkorning.core.schedule import (
+    PaymentRule, as_payment_rule, execution_date, is_bank_day, lb_payment_date_field, next_bank_day, payment_date, roll, run_day, workday_of_month)
 
 
 # --- bank days -------------------------------------------------------------------------------

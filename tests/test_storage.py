@@ -10,9 +10,9 @@ import pytest
 
 from lovkorning import runner
 from lovkorning.config import load
-from lovkorning.errors import OutputError, os_cause
+from lovkorning.core.errors import OutputError, os_cause
 from lovkorning.ledger import Ledger
-from lovkorning.period import Period
+from lovkorning.core.period import Period
 from lovkorning.writers import sammanstallning
 from monthbuilder import BG_2, BRUKARE_A, BRUKARE_B, Month
 from test_cli import cli

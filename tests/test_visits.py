@@ -11,7 +11,7 @@ import pytest
 
 from lovkorning.config import load
 from lovkorning.indata import read_month
-from lovkorning.period import Period
+from lovkorning.core.period import Period
 from lovkorning.visits import pair_visits
 from monthbuilder import BRUKARE_A, Month
 

@@ -13,9 +13,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from lovkorning import avvikelser as avv
-from lovkorning.money import hours_value, time_amount
-from lovkorning.period import Period
+from lovkorning.core import avvikelser as avv
+from lovkorning.core.money import hours_value, time_amount
+from lovkorning.core.period import Period
 from lovkorning.result import JUSTERINGAR_SCHEMA, RADER_SCHEMA, TID_SCHEMA, Avrakning, Kommun, RunInfo
 from lovkorning.writers.sammanstallning import write_sammanstallning
 from lovkorning.settle import andel_utford

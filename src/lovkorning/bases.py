@@ -8,9 +8,9 @@ import polars as pl
 from .config import RuleCfg
 from .beviljad import divisor, merge_segments, segments, uppehall_days
 from .engine import LINE_COLUMNS, Context, basis, matches, with_segment, with_zon
-from .errors import ConfigError
-from .money import expr_div_round
-from .timewin import daily, intersect, overlap_seconds
+from .core.errors import ConfigError
+from .core.money import expr_div_round
+from .core.timewin import daily, intersect, overlap_seconds
 
 HOUR = 3600
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import avvikelser as av
+from .core import avvikelser as av
 from .beviljad import uppehall_days
 from .bases import plan_status
 from .config import Config

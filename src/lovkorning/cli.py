@@ -13,8 +13,8 @@ import polars as pl
 import typer
 
 from .config import config_path, load
-from .errors import EXIT_INPUT, ConfigError, Fel, LovError, Plats, os_cause
-from .period import Period
+from .core.errors import EXIT_INPUT, ConfigError, Fel, LovError, Plats, os_cause
+from .core.period import Period
 from . import history, report
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
@@ -208,7 +208,7 @@ def schedule(year: int = typer.Argument(..., min=2000, max=2100, help="Året var
              config: Optional[Path] = ConfigOpt) -> None:
     """Visa varje månads körningsdag och betalningsdag för ett år."""
     from .config import months_of
-    from .schedule import payment_date, run_day
+    from .core.schedule import payment_date, run_day
 
     try:
         cfg = load(config_path(config, dict(os.environ)))
@@ -270,7 +270,7 @@ def check_config(path: Optional[Path] = typer.Argument(None, help="Konfiguration
                  month: Optional[str] = typer.Option(None, "--manad", help="Visa rater för denna månad (ÅÅÅÅ-MM).")) -> None:
     """Läs in och förklara en konfiguration; avslutar med fel om något är fel."""
     from .config import months_of
-    from .schedule import payment_date
+    from .core.schedule import payment_date
 
     today = date.today()
     period = _period(month) if month else Period(today.year, today.month).previous()

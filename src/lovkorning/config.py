@@ -21,11 +21,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
-from . import ids
-from .errors import ConfigError, Fel, Plats
-from .period import Period
+from .core import ids
+from .core.timewin import parse_clock
+from .core.errors import ConfigError, Fel, Plats
+from .core.period import Period
 from .rates import ROLLER, RateBook, compile_rates
-from .schedule import PaymentRule, payment_date, run_day
+from .core.schedule import PaymentRule, payment_date, run_day
 
 INPUT_FILES = ("utforare", "bestallningar", "uppehall", "taggningar", "genomforandeplaner", "overtid")
 BASES = ("beviljad", "utford", "schablon", "besok", "manad", "start", "genomforandeplan", "none")
@@ -297,18 +298,6 @@ class LoadedConfig:
         at the line of the key that causes it."""
         return [Fel(msg, self.places.get(key, Plats(str(self.path)))) for key, msg in
                 schedule_problems(self.cfg.schedule, periods)]
-
-
-def parse_clock(text: str) -> int:
-    """'07:00' -> seconds after midnight; '24:00' allowed as the end of the day."""
-    try:
-        hh, mm = str(text).split(":")
-        h, m = int(hh), int(mm)
-    except ValueError:
-        raise ValueError(f"'{text}' är inget klockslag (TT:MM)") from None
-    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
-        raise ValueError(f"'{text}' är inget klockslag (TT:MM)")
-    return h * 3600 + m * 60
 
 
 def check_window(v: tuple[str, str] | None) -> tuple[str, str] | None:

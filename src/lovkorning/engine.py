@@ -14,9 +14,9 @@ from typing import Callable
 import polars as pl
 
 from .config import LoadedConfig, RuleCfg
-from .errors import ConfigError, Fel, Plats
-from .money import expr_div_round
-from .period import Period
+from .core.errors import ConfigError, Fel, Plats
+from .core.money import expr_div_round
+from .core.period import Period
 from .rates import Rate
 from .result import RADER_SCHEMA
 from .visits import Visits

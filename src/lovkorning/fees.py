@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import avvikelser as av
+from .core import avvikelser as av
 from .bases import HOUR, match_orders, rule_order_lines, rule_segments
 from .config import RuleCfg
 from .engine import Context, basis, with_segment, with_zon
-from .timewin import daily, starts_inside
+from .core.timewin import daily, starts_inside
 
 NO_ORDER = pl.lit(None, dtype=pl.String)
 

@@ -17,7 +17,7 @@ import polars as pl
 
 from .config import DiffCfg
 from .history import Figures
-from .money import percent_to_bp
+from .core.money import percent_to_bp
 from .settle import time_sums
 
 KEYS = {"utforare": ["utforare_id"], "brukare": ["utforare_id", "brukare_id"], "insats": ["insats"]}

@@ -33,7 +33,7 @@ import numpy as np
 import polars as pl
 from stdnum import luhn
 
-from lovkorning.period import Period
+from .core.period import Period
 
 SIZES = {"small": 600, "norrkoping": 3000, "stockholm": 20000, "sweden": 250000}
 MODELS = ("norrkoping", "norrtalje", "osteraker", "osteraker-insats")
@@ -1025,10 +1025,10 @@ def generate(month: str, out_dir: Path | str, *, n_brukare: int = 300, seed: int
     if n_brukare < MIN_BRUKARE:
         raise ValueError(f"n_brukare must be at least {MIN_BRUKARE}")
     if model != "norrkoping":
-        from lovkorning.generate_models import generate_model
+        from .generate_models import generate_model
 
         return generate_model(model, month, out_dir, n_brukare=n_brukare, seed=seed)
-    from lovkorning import generate_followup as fu
+    from . import generate_followup as fu
 
     period, out_dir = Period.parse(month), Path(out_dir)
     rng_base = np.random.default_rng([seed, n_brukare])

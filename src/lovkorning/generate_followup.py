@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lovkorning.generate import INS, MODE_AVBOJT, MODE_PAIR, NULL, Planter, World
+from .generate import INS, MODE_AVBOJT, MODE_PAIR, NULL, Planter, World
 
 WINDOW = ("2023-07", "2023-08", "2023-09")
 THRESHOLDS = {"target_percent": 85, "review_percent": 20, "review_months": 2,

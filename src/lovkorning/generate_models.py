@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from lovkorning.period import Period
+from .core.period import Period
 
 MODELS = ("norrtalje", "osteraker", "osteraker-insats")
 DAY = 86_400
@@ -78,7 +78,7 @@ SCHABLON = {"Personlig omvårdnad": 30, "Dusch": 45, "Städning": 90, "Tvätt": 
 
 
 def make_register(rng: np.random.Generator, k: Kommun) -> pl.DataFrame:
-    from lovkorning.generate import _bankgiro, _orgnr
+    from .generate import _bankgiro, _orgnr
 
     bankgiros: list[str] = []
     while len(bankgiros) < len(k.names):
@@ -181,7 +181,7 @@ class Month:
         kommun = KOMMUNER[KOMMUN_OF[model]]
         base = np.random.default_rng([seed, n, kommun.key])
         self.rng = np.random.default_rng([seed, n, period.year, period.month, MODEL_KEY[model]])
-        from lovkorning.generate import make_personnummer
+        from .generate import make_personnummer
 
         self.utforare = make_register(base, kommun)
         self.pnr = make_personnummer(base, n)
@@ -936,7 +936,7 @@ def plant_row_errors(m: Month, orders: pl.DataFrame, upp: pl.DataFrame,
     ogiltigt-tal, ogiltigt-datum) and tag events with an invalid personnummer (in and ut), an
     impossible time, an unknown utförare and, in a month with a daylight-saving change, a local
     time that does not exist or is ambiguous. Each on a brukare of its own."""
-    from lovkorning.generate import _invalid_personnummer, dst_time, plant_file_errors
+    from .generate import _invalid_personnummer, dst_time, plant_file_errors
 
     rng, uid = m.rng, m.utforare["utforare_id"]
 
@@ -1164,7 +1164,7 @@ BUILD = {"norrtalje": (build_norrtalje, facit_norrtalje), "osteraker": (build_os
 
 def generate_model(model: str, month: str, out_dir: Path | str, *, n_brukare: int = 300, seed: int = 2023) -> dict:
     """Write a synthetic month of `model` under `out_dir`; return its facit (also facit.json)."""
-    from lovkorning.generate import write_csv
+    from .generate import write_csv
 
     if model not in BUILD:
         raise ValueError(f"okänd modell '{model}'; välj en av {', '.join(MODELS)}")

@@ -17,7 +17,7 @@ import polars as pl
 
 from .checks import insats_classes, within_lov
 from .config import LoadedConfig
-from .period import Period
+from .core.period import Period
 
 TID = {"month": pl.String, "utforare_id": pl.String, "brukare_id": pl.String, "insats": pl.String,
        "beviljad_lov_sek": pl.Int64, "utford_sek": pl.Int64, "antal_besok": pl.Int64, "besok_forsta": pl.Int64}

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from . import avvikelser as av
-from .codes import coded_dtype
+from .core import avvikelser as av
+from .core.codes import coded_dtype
 from .config import INPUT_FILES, LoadedConfig
-from .errors import Fel, InputError, Plats
+from .core.errors import Fel, InputError, Plats
 from .parse import SPECS, add_absent, parse_frame, required_columns
-from .period import Period
+from .core.period import Period
 from .readers import Source, locate, read_table, require_columns
 
 REQUIRED_FILES = ("utforare", "bestallningar", "taggningar")

@@ -17,18 +17,18 @@ from pathlib import Path
 import polars as pl
 
 from . import __version__
-from . import avvikelser as av
+from .core import avvikelser as av
 from .beviljad import beviljad_lines, order_findings, segments
 from .checks import order_rule_findings, plan_findings, visit_findings
 from .config import LoadedConfig
 from .engine import Context, apply_rules
 from .fees import WEEKS, fee_findings, spilling_weeks
-from .errors import ReconciliationError
+from .core.errors import ReconciliationError
 from .indata import Indata, read_month
-from .period import Period
+from .core.period import Period
 from .readers import Source
 from .result import Avrakning, Kommun, RunInfo
-from .schedule import execution_date, payment_date
+from .core.schedule import execution_date, payment_date
 from .settle import add_supplements, adjustments, brukare_zon, time_table, totals
 from .visits import Visits, double_staffing, pair_visits
 from .writers.files import avvikelser_csv, config_files, manifest, private_file, sha256

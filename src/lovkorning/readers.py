@@ -33,8 +33,8 @@ from pathlib import Path
 
 import polars as pl
 
-from .codes import coded_dtype
-from .errors import HIDDEN, PNR_LIKE, Fel, InputError, LovError, Plats
+from .core.codes import coded_dtype
+from .core.errors import HIDDEN, PNR_LIKE, Fel, InputError, LovError, Plats
 
 EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
 SEPARATORS = (";", "\t", ",")

@@ -7,10 +7,10 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from . import avvikelser as av
+from .core import avvikelser as av
 from .config import LoadedConfig, RuleCfg
-from .money import format_kronor
-from .period import Period
+from .core.money import format_kronor
+from .core.period import Period
 from .rates import Rate
 
 

@@ -8,7 +8,7 @@ import polars as pl
 
 from .config import Config
 from .engine import Context
-from .money import expr_div_round, percent_of, percent_to_bp, time_amount
+from .core.money import expr_div_round, percent_of, percent_to_bp, time_amount
 from .result import JUSTERINGAR_SCHEMA, TID_SCHEMA
 
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from . import avvikelser as av
+from .core import avvikelser as av
 from .config import VisitsCfg
-from .period import Period
-from .codes import by_code, dictionary
-from .localtime import TZ, local_dates
-from .timewin import daily, overlap_seconds
+from .core.period import Period
+from .core.codes import by_code, dictionary
+from .core.localtime import TZ, local_dates
+from .core.timewin import daily, overlap_seconds
 
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..localtime import local_times
+from ..core.localtime import local_times
 from ..visits import finding_conditions
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from ..ids import mask_personnummer
-from ..money import hours_value, round_half_up
+from ..core.ids import mask_personnummer
+from ..core.money import hours_value, round_half_up
 from .files import private_file
 
 

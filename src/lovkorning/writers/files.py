@@ -11,7 +11,7 @@ import polars as pl
 
 from ..result import Avrakning
 from .lb import Payment
-from ..schedule import lb_payment_date_field
+from ..core.schedule import lb_payment_date_field
 
 AVVIKELSER_HEADER = ["kod", "allvarlighet", "utforare_id", "brukare_id", "fil", "rad", "kolumn", "meddelande"]
 

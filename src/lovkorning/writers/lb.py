@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from lovkorning.ids import normalize_bankgiro
+from ..core.ids import normalize_bankgiro
 
 RECORD_LEN = 80
 EOL = b"\r\n"

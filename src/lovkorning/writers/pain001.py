@@ -49,8 +49,8 @@ from datetime import date, datetime
 from lxml import etree
 from stdnum import luhn
 
-from lovkorning.ids import format_bankgiro, normalize_bankgiro
-from lovkorning.writers.lb import Payment
+from ..core.ids import format_bankgiro, normalize_bankgiro
+from .lb import Payment
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 CURRENCY = "SEK"

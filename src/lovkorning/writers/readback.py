@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from ..money import round_half_up
+from ..core.money import round_half_up
 from .xlsx import PAID_HEADERS, TOTAL_LABELS
 
 

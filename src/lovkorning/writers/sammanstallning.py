@@ -11,8 +11,8 @@ from pathlib import Path
 
 import polars as pl
 
-from ..avvikelser import KODER, SEVERITY_ORDER
-from ..money import format_kronor
+from ..core.avvikelser import KODER, SEVERITY_ORDER
+from ..core.money import format_kronor
 from ..result import Avrakning
 from ..settle import time_sums
 from .xlsx import (

@@ -17,7 +17,7 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .. import money
+from ..core import money
 from ..result import Avrakning
 from .xlsx import (
     REGI, TOTAL_LABEL, TOTAL_LABEL_EGEN, Col, Formats, Options, TotalMismatchError, cells, close_workbook,

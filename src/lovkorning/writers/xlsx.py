@@ -14,8 +14,8 @@ import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.worksheet import Worksheet
 
-from .. import money
-from ..errors import ReconciliationError
+from ..core import money
+from ..core.errors import ReconciliationError
 from ..result import RunInfo
 
 
@@ -257,7 +257,7 @@ def outside_lov(tid: pl.DataFrame, opts: Options) -> pl.DataFrame:
 def payment_day_pairs(run: RunInfo, opts: Options) -> list[tuple[str, object]]:
     """The payment day as the payment file gives it: the scheduled day, or for a file made too
     late for it, "GENAST" (Bankgirot LB) or the requested execution date (pain.001)."""
-    from ..schedule import execution_date, lb_payment_date_field
+    from ..core.schedule import execution_date, lb_payment_date_field
     planned = run.betalningsdag
     if opts.payment_format == "pain.001":
         when = execution_date(planned, run.filedatum)

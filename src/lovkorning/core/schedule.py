@@ -15,7 +15,7 @@ from typing import Any
 
 import holidays
 
-from lovkorning.period import Period
+from .period import Period
 
 ROLLS = ("preceding", "following")
 _MAX_ROLL_DAYS = 31  # far more than any run of Swedish non-bank days; guards the loop

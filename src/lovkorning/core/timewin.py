@@ -10,10 +10,21 @@ from __future__ import annotations
 
 import polars as pl
 
-from .config import parse_clock
 from .localtime import TZ
 DAY = 86_400
 Intervals = list[tuple[int, int]]
+
+
+def parse_clock(text: str) -> int:
+    """'07:00' -> seconds after midnight; '24:00' allowed as the end of the day."""
+    try:
+        hh, mm = str(text).split(":")
+        h, m = int(hh), int(mm)
+    except ValueError:
+        raise ValueError(f"'{text}' är inget klockslag (TT:MM)") from None
+    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
+        raise ValueError(f"'{text}' är inget klockslag (TT:MM)")
+    return h * 3600 + m * 60
 
 
 def daily(window: tuple[str, str] | None) -> Intervals:
