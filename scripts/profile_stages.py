@@ -23,7 +23,7 @@ from datetime import date  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from lovkorning import indata, pipeline, visits  # noqa: E402
-from lovkorning.config import load  # noqa: E402
+from lovkorning.config.loaded import load  # noqa: E402
 from lovkorning.core.period import Period  # noqa: E402
 
 IMPORTS = time.perf_counter() - T0

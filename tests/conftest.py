@@ -91,7 +91,7 @@ def add_event(m: Month, t: dict, i: int) -> None:
 
 
 def run_case(case: dict, tmp: Path):
-    from lovkorning.config import load
+    from lovkorning.config.loaded import load
     from lovkorning.core.period import Period
     from lovkorning.pipeline import settle_month
     cfg_path = build(case).write(tmp)

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lovkorning.config import load
+from lovkorning.config.loaded import load
 from lovkorning.core.errors import ConfigError
 from lovkorning.core.period import Period
-from lovkorning.rates import Series
+from lovkorning.config.rates import Series
 from monthbuilder import NORRKOPING_TEST_CONFIG
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from lovkorning.config import PaymentCfg, ScheduleCfg, load, months_of, schedule_problems
+from lovkorning.config.schema import PaymentCfg, ScheduleCfg
+from lovkorning.config.loaded import load
+from lovkorning.config.checks import months_of, schedule_problems
 from lovkorning.core.period import Period
 from lovkorning.core.schedule import payment_date, run_day
 from test_cli import cli
@@ -153,7 +155,7 @@ def test_a_date_repeated_in_a_series_is_rejected_at_the_second(tmp_path):
 
 def test_a_repeated_date_is_caught_by_the_series_itself():
     from lovkorning.core.errors import ConfigError
-    from lovkorning.rates import compile_rate
+    from lovkorning.config.rates import compile_rate
 
     class Keys(dict):      # two keys that are different text for the same day cannot come from YAML
         def items(self):

@@ -6,7 +6,7 @@ Figures are per month, utförare, brukare and insats, in seconds: 36 000 s = 10 
 import polars as pl
 import pytest
 
-from lovkorning.config import DiffCfg
+from lovkorning.config.schema import DiffCfg
 from lovkorning.followup import _runs, flags, view
 from lovkorning.history import TID, UTF, Figures
 
@@ -125,7 +125,7 @@ def test_verification_leaves_out_visits_outside_lov(tmp_path):
     the tag shares, so a provider's manual share is that of its LOV visits only."""
     from datetime import date
 
-    from lovkorning.config import load
+    from lovkorning.config.loaded import load
     from lovkorning.history import figures
     from lovkorning.core.period import Period
     from lovkorning.pipeline import settle_month

@@ -18,7 +18,7 @@ from stdnum import luhn
 from stdnum.se import orgnr
 
 from lovkorning.core import avvikelser as av
-from lovkorning.config import LoadedConfig, load
+from lovkorning.config.loaded import LoadedConfig, load
 from lovkorning.generate import RAMTID_INSATSER, SIZES, generate
 from lovkorning.generate_followup import WINDOW
 from lovkorning.core.period import Period

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from lovkorning.core import avvikelser as av
-from lovkorning.config import load
+from lovkorning.config.loaded import load
 from lovkorning.generate import generate
 from lovkorning.core.period import Period
 from lovkorning.pipeline import count_visits, settle_month

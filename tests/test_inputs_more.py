@@ -19,7 +19,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lovkorning.config import load
+from lovkorning.config.loaded import load
 from lovkorning.core.errors import InputError
 from lovkorning.indata import read_month
 from lovkorning.core.period import Period

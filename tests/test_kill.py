@@ -109,7 +109,7 @@ def test_outputs_are_on_disk_before_the_ledger_says_done(tmp_path, monkeypatch):
     from datetime import date
 
     from lovkorning import runner
-    from lovkorning.config import load
+    from lovkorning.config.loaded import load
     from lovkorning.ledger import Ledger
     from lovkorning.core.period import Period
 

@@ -5,7 +5,7 @@ The hourly rate is 452,00 kr (1 öre per 7,96… s): one hour pays 45 200 öre.
 
 from datetime import date
 
-from lovkorning.config import load
+from lovkorning.config.loaded import load
 from lovkorning.core.period import Period
 from lovkorning.pipeline import settle_month
 from monthbuilder import BG_2, BRUKARE_A, BRUKARE_B, BRUKARE_C, Month

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from lovkorning.config import load
+from lovkorning.config.loaded import load
 from lovkorning.core.period import Period
 from lovkorning.runner import execute
 from test_cli import PNR, cli

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from lovkorning.config import load
+from lovkorning.config.loaded import load
 from lovkorning.core.errors import InputError
 from lovkorning.core.ids import luhn_complete
 from lovkorning.indata import read_month

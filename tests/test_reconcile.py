@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from lbcheck import check_lb_file
 from lovkorning.writers import readback
-from lovkorning.config import load
+from lovkorning.config.loaded import load
 from lovkorning.core.errors import ReconciliationError
 from lovkorning.core.period import Period
 from lovkorning.runner import execute

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from lovkorning.core import avvikelser as av
-from lovkorning.config import load
+from lovkorning.config.loaded import load
 from lovkorning.core.period import Period
 from lovkorning.pipeline import settle_month
 

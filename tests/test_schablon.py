@@ -11,7 +11,7 @@ import pytest
 
 from conftest import BASE_CONFIG, run_case
 from lovkorning import runner
-from lovkorning.config import load
+from lovkorning.config.loaded import load
 from lovkorning.core.errors import RefusedError
 from lovkorning.core.period import Period
 from monthbuilder import BRUKARE_A, Month

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from lovkorning import runner
-from lovkorning.config import load
+from lovkorning.config.loaded import load
 from lovkorning.core.errors import OutputError, os_cause
 from lovkorning.ledger import Ledger
 from lovkorning.core.period import Period

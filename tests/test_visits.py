@@ -9,7 +9,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from lovkorning.config import load
+from lovkorning.config.loaded import load
 from lovkorning.indata import read_month
 from lovkorning.core.period import Period
 from lovkorning.visits import pair_visits

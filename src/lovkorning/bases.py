@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .config import RuleCfg
+from .config.schema import RuleCfg
 from .beviljad import divisor, merge_segments, segments, uppehall_days
 from .engine import LINE_COLUMNS, Context, basis, matches, with_segment, with_zon
 from .core.errors import ConfigError

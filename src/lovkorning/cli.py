@@ -12,7 +12,7 @@ from typing import Optional
 import polars as pl
 import typer
 
-from .config import config_path, load
+from .config.loaded import config_path, load
 from .core.errors import EXIT_INPUT, ConfigError, Fel, LovError, Plats, os_cause
 from .core.period import Period
 from . import history, report
@@ -207,7 +207,7 @@ def diff(month: str = typer.Argument(..., help="Sista månaden i jämförelsen, 
 def schedule(year: int = typer.Argument(..., min=2000, max=2100, help="Året vars månader visas."),
              config: Optional[Path] = ConfigOpt) -> None:
     """Visa varje månads körningsdag och betalningsdag för ett år."""
-    from .config import months_of
+    from .config.checks import months_of
     from .core.schedule import payment_date, run_day
 
     try:
@@ -269,7 +269,7 @@ def generate(month: str = typer.Argument(..., help="Månaden som skapas, ÅÅÅ�
 def check_config(path: Optional[Path] = typer.Argument(None, help="Konfigurationsfil (annars som för run)."),
                  month: Optional[str] = typer.Option(None, "--manad", help="Visa rater för denna månad (ÅÅÅÅ-MM).")) -> None:
     """Läs in och förklara en konfiguration; avslutar med fel om något är fel."""
-    from .config import months_of
+    from .config.checks import months_of
     from .core.schedule import payment_date
 
     today = date.today()

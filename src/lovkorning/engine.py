@@ -13,11 +13,12 @@ from typing import Callable
 
 import polars as pl
 
-from .config import LoadedConfig, RuleCfg
+from .config.loaded import LoadedConfig
+from .config.schema import RuleCfg
 from .core.errors import ConfigError, Fel, Plats
 from .core.money import expr_div_round
 from .core.period import Period
-from .rates import Rate
+from .config.rates import Rate
 from .result import RADER_SCHEMA
 from .visits import Visits
 

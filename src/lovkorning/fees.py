@@ -9,7 +9,7 @@ import polars as pl
 
 from .core import avvikelser as av
 from .bases import HOUR, match_orders, rule_order_lines, rule_segments
-from .config import RuleCfg
+from .config.schema import RuleCfg
 from .engine import Context, basis, with_segment, with_zon
 from .core.timewin import daily, starts_inside
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .config import DiffCfg
+from .config.schema import DiffCfg
 from .history import Figures
 from .core.money import percent_to_bp
 from .settle import time_sums

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
-from .checks import insats_classes, within_lov
-from .config import LoadedConfig
+from .config.insatser import insats_classes, within_lov
+from .config.loaded import LoadedConfig
 from .core.period import Period
 
 TID = {"month": pl.String, "utforare_id": pl.String, "brukare_id": pl.String, "insats": pl.String,
@@ -87,7 +87,7 @@ def save(cfg: LoadedConfig, fig: Figures, month: str, run_id: str, inputs: dict[
 
 def inputs_changed(cfg: LoadedConfig, period: Period, meta: dict) -> bool:
     """Do the month's input files differ from those the history was settled from?"""
-    from .config import INPUT_FILES
+    from .config.schema import INPUT_FILES
     from .readers import locate
     now = {}
     for name in INPUT_FILES:

@@ -13,7 +13,8 @@ import polars as pl
 
 from .core import avvikelser as av
 from .core.codes import coded_dtype
-from .config import INPUT_FILES, LoadedConfig
+from .config.schema import INPUT_FILES
+from .config.loaded import LoadedConfig
 from .core.errors import Fel, InputError, Plats
 from .parse import SPECS, add_absent, parse_frame, required_columns
 from .core.period import Period

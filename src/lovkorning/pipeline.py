@@ -20,7 +20,7 @@ from . import __version__
 from .core import avvikelser as av
 from .beviljad import beviljad_lines, order_findings, segments
 from .checks import order_rule_findings, plan_findings, visit_findings
-from .config import LoadedConfig
+from .config.loaded import LoadedConfig
 from .engine import Context, apply_rules
 from .fees import WEEKS, fee_findings, spilling_weeks
 from .core.errors import ReconciliationError

@@ -8,10 +8,11 @@ from rich.console import Console
 from rich.table import Table
 
 from .core import avvikelser as av
-from .config import LoadedConfig, RuleCfg
+from .config.loaded import LoadedConfig
+from .config.schema import RuleCfg
 from .core.money import format_kronor
 from .core.period import Period
-from .rates import Rate
+from .config.rates import Rate
 
 
 def console(stderr: bool = False) -> Console:
@@ -102,7 +103,7 @@ def rate_in_month(cfg: LoadedConfig, name: str | None, period: Period) -> str:
 def insats_table(cfg: LoadedConfig, period: Period) -> Table:
     """For the month: every insats the rules name, how it is paid and at which rate; then the
     insatser of the config's catalogue (`insatser`) that no rule names."""
-    from .checks import insats_classes
+    from .config.insatser import insats_classes
 
     t = _table("insats", "regel", "betalas för", "sats", "enhet")
     for r in cfg.cfg.rules:

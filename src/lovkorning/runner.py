@@ -22,7 +22,7 @@ import polars as pl
 from filelock import FileLock, Timeout
 
 from . import history
-from .config import LoadedConfig
+from .config.loaded import LoadedConfig
 from .core.errors import Fel, LovError, OutputError, Plats, RefusedError, os_cause
 from .ledger import Ledger, Run
 from .core.money import format_kronor

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from .core import avvikelser as av
-from .config import VisitsCfg
+from .config.schema import VisitsCfg
 from .core.period import Period
 from .core.codes import by_code, dictionary
 from .core.localtime import TZ, local_dates

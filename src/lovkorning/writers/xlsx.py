@@ -236,7 +236,7 @@ class Options:
 
     @classmethod
     def of(cls, cfg) -> "Options":
-        from ..checks import insats_classes
+        from ..config.insatser import insats_classes
         _, unpaid, _, _ = insats_classes(cfg.cfg)
         return cls(frozenset(unpaid), cfg.cfg.payment_format)
 
@@ -244,7 +244,7 @@ class Options:
 def lov_only(tid: pl.DataFrame, opts: Options) -> pl.DataFrame:
     """The time rows of insatser within LOV: the Timunderlag LOV and every LOV total leave out
     insatser outside LOV, as the follow-up (history.figures) does."""
-    from ..checks import within_lov
+    from ..config.insatser import within_lov
     return within_lov(tid, opts.utanfor_lov)
 
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import polars as pl
 
-from .core.errors import ConfigError, Fel, Plats
-from .core.money import kronor_to_ore
-from .core.period import Period
+from ..core.errors import ConfigError, Fel, Plats
+from ..core.money import kronor_to_ore
+from ..core.period import Period
 
 DIMENSIONS = ("zon", "regi", "roll")
 # The closed lists of contract §1: staff roles (taggningar.roll) and regi (utforare.regi). Zon is open.
