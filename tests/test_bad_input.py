@@ -30,9 +30,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from lovkorning import readers
+from lovkorning.read import files as readers
 from lovkorning.core.errors import InputError
-from lovkorning.readers import read_csv_text
+from lovkorning.read.csvfile import read_csv_text
 from monthbuilder import BG_2, BRUKARE_A, BRUKARE_B, Month
 
 REPO = Path(__file__).resolve().parents[1]

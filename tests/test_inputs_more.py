@@ -21,9 +21,11 @@ import pytest
 
 from lovkorning.config.loaded import load
 from lovkorning.core.errors import InputError
-from lovkorning.indata import read_month
+from lovkorning.read.indata import read_month
 from lovkorning.core.period import Period
-from lovkorning.readers import decode, read_csv_text, read_table
+from lovkorning.read.sniff import decode
+from lovkorning.read.csvfile import read_csv_text
+from lovkorning.read.files import read_table
 from monthbuilder import BRUKARE_A, Month
 
 SEPT = Period(2023, 9)

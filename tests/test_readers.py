@@ -24,10 +24,11 @@ from polars.testing import assert_frame_equal
 from lovkorning.config.loaded import load
 from lovkorning.core.errors import InputError
 from lovkorning.core.ids import luhn_complete
-from lovkorning.indata import read_month
-from lovkorning.parse import parse_frame
+from lovkorning.read.indata import read_month
+from lovkorning.read.parse import parse_frame
 from lovkorning.core.period import Period
-from lovkorning.readers import decode, read_csv_text, sniff_separator
+from lovkorning.read.sniff import decode, sniff_separator
+from lovkorning.read.csvfile import read_csv_text
 from monthbuilder import BG_1, BG_2, BRUKARE_A, BRUKARE_B, BRUKARE_C, BRUKARE_D, COLUMNS, Month
 
 SEPT = Period(2023, 9)
@@ -515,7 +516,7 @@ def test_parse_frame_reports_each_bad_value_with_its_column():
 def test_blank_lines_keep_every_later_row_numbered_by_its_line(tmp_path):
     """Without quotes the fast path trusts polars' rows to be the file's lines (no line count):
     blank lines must stay rows while numbering, so the row after them keeps its own line."""
-    from lovkorning.readers import read_table
+    from lovkorning.read.files import read_table
     for eol in ("\n", "\r\n"):
         path = tmp_path / "overtid.csv"
         path.write_bytes(eol.join(["brukare_id;utforare_id;minuter", "A;U1;1", "", "", "B;U1;2", ""]).encode())

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from lovkorning.config.loaded import load
-from lovkorning.indata import read_month
+from lovkorning.read.indata import read_month
 from lovkorning.core.period import Period
 from lovkorning.visits import pair_visits
 from monthbuilder import BRUKARE_A, Month

@@ -88,7 +88,7 @@ def save(cfg: LoadedConfig, fig: Figures, month: str, run_id: str, inputs: dict[
 def inputs_changed(cfg: LoadedConfig, period: Period, meta: dict) -> bool:
     """Do the month's input files differ from those the history was settled from?"""
     from .config.schema import INPUT_FILES
-    from .readers import locate
+    from .read.files import locate
     now = {}
     for name in INPUT_FILES:
         path = locate(cfg.input_dir(period.label), name, cfg.input_path(name, period.label))

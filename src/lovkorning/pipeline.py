@@ -24,9 +24,9 @@ from .config.loaded import LoadedConfig
 from .engine import Context, apply_rules
 from .fees import WEEKS, fee_findings, spilling_weeks
 from .core.errors import ReconciliationError
-from .indata import Indata, read_month
+from .read.indata import Indata, read_month
 from .core.period import Period
-from .readers import Source
+from .read.files import Source
 from .result import Avrakning, Kommun, RunInfo
 from .core.schedule import execution_date, payment_date
 from .settle import add_supplements, adjustments, brukare_zon, time_table, totals

@@ -68,8 +68,6 @@ class LoadedConfig:
                 schedule_problems(self.cfg.schedule, periods)]
 
 
-
-
 def load(path: Path) -> LoadedConfig:
     """Load and validate a config; raise ConfigError with every problem found."""
     data, origin, raw = load_tree(Path(path))

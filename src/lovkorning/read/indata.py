@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from .core import avvikelser as av
-from .core.codes import coded_dtype
-from .config.schema import INPUT_FILES
-from .config.loaded import LoadedConfig
-from .core.errors import Fel, InputError, Plats
+from ..core import avvikelser as av
+from ..core.codes import coded_dtype
+from ..config.schema import INPUT_FILES
+from ..config.loaded import LoadedConfig
+from ..core.errors import Fel, InputError, Plats
 from .parse import SPECS, add_absent, parse_frame, required_columns
-from .core.period import Period
-from .readers import Source, locate, read_table, require_columns
+from ..core.period import Period
+from .files import Source, locate, read_table, require_columns
 
 REQUIRED_FILES = ("utforare", "bestallningar", "taggningar")
 # Columns dictionary-encoded (Categorical): millions of tag events, thousands of distinct values.

@@ -11,10 +11,10 @@ from datetime import date
 
 import polars as pl
 
-from .core import avvikelser as av
-from .core import ids
-from .core.codes import by_code, dictionary
-from .core.localtime import TZ, local_to_utc
+from ..core import avvikelser as av
+from ..core import ids
+from ..core.codes import by_code, dictionary
+from ..core.localtime import TZ, local_to_utc
 
 
 @dataclass(frozen=True)
