@@ -23,7 +23,8 @@ from datetime import date  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from lovkorning.read import indata
-from lovkorning import pipeline, visits  # noqa: E402
+from lovkorning import pipeline
+from lovkorning.visits.pairing import pairing as visits  # noqa: E402
 from lovkorning.config.loaded import load  # noqa: E402
 from lovkorning.core.period import Period  # noqa: E402
 

@@ -12,7 +12,7 @@ import pytest
 from lovkorning.config.loaded import load
 from lovkorning.read.indata import read_month
 from lovkorning.core.period import Period
-from lovkorning.visits import pair_visits
+from lovkorning.visits.pairing import pair_visits
 from monthbuilder import BRUKARE_A, Month
 
 SEP = Period(2023, 9)
@@ -209,7 +209,7 @@ def test_two_staff_at_once_count_twice_only_with_dubbelbemanning(tmp_path, dubbe
     m.visit(BRUKARE_A, "U01", "P1", "2023-09-04 08:00:00", 1800, "RAM-tid")
     m.visit(BRUKARE_A, "U01", "P2", "2023-09-04 08:20:00", 1800, "RAM-tid")   # overlaps 08:20–08:30
     cfg = load(m.write(tmp_path))
-    from lovkorning.visits import double_staffing
+    from lovkorning.visits.checks import double_staffing
     ind = read_month(cfg, SEP)
     v = pair_visits(ind.taggningar, cfg.cfg.visits, SEP, double_staffing(ind.bestallningar, SEP))
     assert v.besok.sort("in_rad")["raknade_sek"].to_list() == counted
@@ -258,7 +258,7 @@ from datetime import datetime, timedelta, timezone  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from lovkorning.visits import time_keys  # noqa: E402
+from lovkorning.visits.sortkeys import time_keys  # noqa: E402
 
 EPOCH = datetime(2023, 9, 1, tzinfo=timezone.utc)
 OFFSETS = st.one_of(st.integers(-3 * 86_400, 40 * 86_400).map(lambda s: s * 1_000_000),     # a month, seconds
@@ -290,7 +290,7 @@ def test_visit_order_with_ties_broken_by_line(rows, rnd):
     rnd.shuffle(lines)
     df = pl.DataFrame({"g": [r[0] for r in rows],
                        "t": [EPOCH + timedelta(seconds=r[1], microseconds=r[2]) for r in rows], "rad": lines})
-    from lovkorning.visits import sort_order
+    from lovkorning.visits.sortkeys import sort_order
     got = df[sort_order(df, "t", "rad", before=("g",))]
     assert got.rows() == df.sort("g", "t", "rad").rows()
 
@@ -298,7 +298,7 @@ def test_visit_order_with_ties_broken_by_line(rows, rnd):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 4), st.integers(-86_400 * 10**6, 40 * 86_400 * 10**6)), min_size=1, max_size=40))
 def test_latest_earlier_time_per_group_as_a_window_gives_it(rows):
-    from lovkorning.visits import latest_before
+    from lovkorning.visits.sortkeys import latest_before
     rows = sorted(rows, key=lambda r: r[0])       # a group's rows together, times in any order
     df = pl.DataFrame({"g": [g for g, _ in rows],
                        "t": [EPOCH + timedelta(microseconds=us) for _, us in rows]})

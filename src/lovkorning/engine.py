@@ -20,7 +20,7 @@ from .core.money import expr_div_round
 from .core.period import Period
 from .config.rates import Rate
 from .result import RADER_SCHEMA
-from .visits import Visits
+from .visits.pairing import Visits
 
 
 @dataclass

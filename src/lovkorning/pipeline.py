@@ -30,7 +30,8 @@ from .read.files import Source
 from .result import Avrakning, Kommun, RunInfo
 from .core.schedule import execution_date, payment_date
 from .settle import add_supplements, adjustments, brukare_zon, time_table, totals
-from .visits import Visits, double_staffing, pair_visits
+from .visits.pairing import Visits, pair_visits
+from .visits.checks import double_staffing
 from .writers.files import avvikelser_csv, config_files, manifest, private_file, sha256
 from .outputs import crash_point
 from .writers.lb import Payment, parse_lb_totals, render_lb

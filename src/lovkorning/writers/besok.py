@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from ..core.localtime import local_times
-from ..visits import finding_conditions
+from ..visits.checks import finding_conditions
 
 
 def _yes_no(e: pl.Expr) -> pl.Expr:
