@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lovkorning.beviljad import beviljad_lines, merge_segments, order_findings, segments
+from lovkorning.settle.beviljad import beviljad_lines, merge_segments, order_findings, segments
 from lovkorning.core.period import Period
 
 SEP = Period(2023, 9)   # 30 days

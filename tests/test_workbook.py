@@ -16,9 +16,9 @@ import pytest
 from lovkorning.core import avvikelser as avv
 from lovkorning.core.money import hours_value, time_amount
 from lovkorning.core.period import Period
-from lovkorning.result import JUSTERINGAR_SCHEMA, RADER_SCHEMA, TID_SCHEMA, Avrakning, Kommun, RunInfo
+from lovkorning.settle.result import JUSTERINGAR_SCHEMA, RADER_SCHEMA, TID_SCHEMA, Avrakning, Kommun, RunInfo
 from lovkorning.writers.sammanstallning import write_sammanstallning
-from lovkorning.settle import andel_utford
+from lovkorning.settle.adjust import andel_utford
 from lovkorning.writers import readback
 from lovkorning.writers.workbook import write_all_workbooks, write_utforare_workbook
 from lovkorning.writers.xlsx import Options

@@ -18,7 +18,7 @@ import polars as pl
 from .config.schema import DiffCfg
 from .history import Figures
 from .core.money import percent_to_bp
-from .settle import time_sums
+from .settle.adjust import time_sums
 
 KEYS = {"utforare": ["utforare_id"], "brukare": ["utforare_id", "brukare_id"], "insats": ["insats"]}
 TOTAL = "Totalt"

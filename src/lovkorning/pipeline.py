@@ -18,18 +18,19 @@ import polars as pl
 
 from . import __version__
 from .core import avvikelser as av
-from .beviljad import beviljad_lines, order_findings, segments
-from .checks import order_rule_findings, plan_findings, visit_findings
+from .settle.beviljad import beviljad_lines, order_findings, segments
+from .settle.findings import order_rule_findings, plan_findings, visit_findings
 from .config.loaded import LoadedConfig
-from .engine import Context, apply_rules
-from .fees import WEEKS, fee_findings, spilling_weeks
+from .settle.context import Context
+from .settle.engine import apply_rules
+from .settle.fees import WEEKS, fee_findings, spilling_weeks
 from .core.errors import ReconciliationError
 from .read.indata import Indata, read_month
 from .core.period import Period
 from .read.files import Source
-from .result import Avrakning, Kommun, RunInfo
+from .settle.result import Avrakning, Kommun, RunInfo
 from .core.schedule import execution_date, payment_date
-from .settle import add_supplements, adjustments, brukare_zon, time_table, totals
+from .settle.adjust import add_supplements, adjustments, brukare_zon, time_table, totals
 from .visits.pairing import Visits, pair_visits
 from .visits.checks import double_staffing
 from .writers.files import avvikelser_csv, config_files, manifest, private_file, sha256

@@ -28,7 +28,7 @@ from .ledger import Ledger, Run
 from .core.money import format_kronor
 from .outputs import clean_strays, crash_point, current, discard, new_version, publish
 from .core.period import Period
-from .fees import WEEKS
+from .settle.fees import WEEKS
 from .pipeline import PaymentPlan, Settled, WeekCarry, carry_key, settle_month, write_outputs
 from .writers.files import payments, sha256
 from .writers.lb import Payment

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..result import Avrakning
+from ..settle.result import Avrakning
 from .lb import Payment
 from ..core.schedule import lb_payment_date_field
 

@@ -13,8 +13,8 @@ import polars as pl
 
 from ..core.avvikelser import KODER, SEVERITY_ORDER
 from ..core.money import format_kronor
-from ..result import Avrakning
-from ..settle import time_sums
+from ..settle.result import Avrakning
+from ..settle.adjust import time_sums
 from .xlsx import (
     CORRECTION_HEADER, PAID_HEADER, PAID_HEADER_CORRECTION, PAID_HEADER_PRELIMINARY, PRELIMINARY, REGI, Col, Options,
     TotalMismatchError, cells, close_workbook, format_bankgiro, hours, kronor, lov_only, open_workbook, payment_day_pairs, share,

@@ -18,7 +18,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ..core import money
-from ..result import Avrakning
+from ..settle.result import Avrakning
 from .xlsx import (
     REGI, TOTAL_LABEL, TOTAL_LABEL_EGEN, Col, Formats, Options, TotalMismatchError, cells, close_workbook,
     format_bankgiro, format_orgnr, hours, kronor, lov_only, nonzero, open_workbook, outside_lov, payment_day_pairs,

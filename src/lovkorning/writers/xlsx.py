@@ -16,7 +16,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..core import money
 from ..core.errors import ReconciliationError
-from ..result import RunInfo
+from ..settle.result import RunInfo
 
 
 class TotalMismatchError(ReconciliationError, ValueError):

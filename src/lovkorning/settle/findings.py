@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from .core import avvikelser as av
-from .config.insatser import insats_classes
+from ..core import avvikelser as av
+from ..config.insatser import insats_classes
 from .beviljad import uppehall_days
 from .bases import plan_status
-from .engine import Context
+from .context import Context
 
 
 def visit_findings(ctx: Context) -> pl.DataFrame:

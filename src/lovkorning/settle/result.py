@@ -7,7 +7,7 @@ from datetime import date
 
 import polars as pl
 
-from .core.period import Period
+from ..core.period import Period
 
 TID_SCHEMA = {
     "utforare_id": pl.String,

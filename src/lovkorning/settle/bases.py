@@ -1,16 +1,16 @@
 """The bases a rule can have (contract §2). Each is a pure function of the rule and the context
-returning lines (engine.LINE_COLUMNS); pricing and rounding happen once, in engine.finish."""
+returning lines (context.LINE_COLUMNS); pricing and rounding happen once, in engine.finish."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from .config.schema import RuleCfg
+from ..config.schema import RuleCfg
 from .beviljad import divisor, merge_segments, segments, uppehall_days
-from .engine import LINE_COLUMNS, Context, basis, matches, with_segment, with_zon
-from .core.errors import ConfigError
-from .core.money import expr_div_round
-from .core.timewin import daily, intersect, overlap_seconds
+from .context import LINE_COLUMNS, Context, matches, with_segment, with_zon
+from ..core.errors import ConfigError
+from ..core.money import expr_div_round
+from ..core.timewin import daily, intersect, overlap_seconds
 
 HOUR = 3600
 
@@ -32,7 +32,6 @@ def _time_lines(df: pl.DataFrame, paid: str) -> pl.DataFrame:
         pl.col(paid).alias("_num"), pl.lit(HOUR, dtype=pl.Int64).alias("_den"))
 
 
-@basis("beviljad")
 def beviljad(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     """Beviljad tid LOV of matching orders, from verkstalld_fran; one line per order × segment.
     With `uppehall_percent`, a share of the uppehåll days is paid too, on lines of their own."""
@@ -190,7 +189,6 @@ def _utford_brukare(rule: RuleCfg, ctx: Context, v: pl.DataFrame) -> pl.DataFram
     return _time_lines(paid, "paid")
 
 
-@basis("utford")
 def utford(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     """Utförd tid of valid visits; capped at beviljad per order or per brukare unless cap none,
     and at a share of other insatser's utförd tid with `max_andel`. With cap order, orders for
@@ -226,7 +224,6 @@ def plan_status(plans: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     return p.with_columns(status.alias("status"))
 
 
-@basis("genomforandeplan")
 def genomforandeplan(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     """`hours` × rate once per brukare and utförare, for the first approved plan."""
     seconds = rule.hours * HOUR
@@ -239,3 +236,5 @@ def genomforandeplan(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
         pl.col("godkand").alias("till"), pl.lit(int(seconds), dtype=pl.Int64).alias("s"))
     return _time_lines(p, "s")
 
+
+BASES = {"beviljad": beviljad, "utford": utford, "genomforandeplan": genomforandeplan}

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from .core import avvikelser as av
+from ..core import avvikelser as av
 from .bases import HOUR, match_orders, rule_order_lines, rule_segments
-from .config.schema import RuleCfg
-from .engine import Context, basis, with_segment, with_zon
-from .core.timewin import daily, starts_inside
+from ..config.schema import RuleCfg
+from .context import Context, with_segment, with_zon
+from ..core.timewin import daily, starts_inside
 
 NO_ORDER = pl.lit(None, dtype=pl.String)
 
@@ -56,7 +56,6 @@ def _roll_key(rule: RuleCfg, ctx: Context) -> list[str]:
     return ["roll"] if "roll" in ctx.cfg.rates[rule.rate].by else []
 
 
-@basis("besok")
 def besok(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     """A fee per valid visit, counted once under the first insats the rule names."""
     v = _narrow(rule, ctx.visits.besok_insats.filter(pl.col("giltig"))).sort("besok_id", "insats_nr").unique(
@@ -81,7 +80,6 @@ def _declined_label() -> pl.Expr:
     return pl.format("{} (avböjt {} %)", pl.col("insats"), pct).alias("insats")
 
 
-@basis("manad")
 def manad(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     """A monthly fee for each active matching order, in proportion to its active days (outside
     uppehåll), out of the month's days; one line per order × segment of the rule's own rate."""
@@ -92,7 +90,6 @@ def manad(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     return _fee_lines(o, "n", den=ctx.period.days)
 
 
-@basis("start")
 def start(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     """A fee once per new brukare at an utförare: the first order there is verkställd this month."""
     o = ctx.orders.filter(pl.col("verkstalld_fran").is_not_null())
@@ -169,7 +166,6 @@ def spilling_weeks(ctx: Context) -> pl.DataFrame:
     return pl.concat([f.select(list(WEEKS)) for f in found]).sort("regel", "bestallning_id")
 
 
-@basis("schablon")
 def schablon(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     """Each registered insats the order names × its schablon minutes, at most `antal` times per order
     period (ISO week, day or month); declined ones after performed ones, at their share."""
@@ -213,3 +209,6 @@ def fee_findings(ctx: Context) -> pl.DataFrame:
             "(regel '" + rule.name.replace("{", "(").replace("}", ")") + "').",
             what, pl.col("datum"), pl.col("bestallning_id"), pl.col("antal"), PER_WORD, when, earlier), "insatser"))
     return av.concat(found)
+
+
+BASES = {"besok": besok, "manad": manad, "start": start, "schablon": schablon}

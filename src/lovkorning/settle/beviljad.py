@@ -19,9 +19,9 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from .core import avvikelser as av
-from .core.money import expr_div_round
-from .core.period import Period
+from ..core import avvikelser as av
+from ..core.money import expr_div_round
+from ..core.period import Period
 
 
 def segments(period: Period, cut_dates: set[date]) -> pl.DataFrame:
