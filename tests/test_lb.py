@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from lbcheck import check_lb_file, field
 from lovkorning.core.ids import luhn_complete
-from lovkorning.writers.lb import Payment, parse_lb_totals, render_lb, transliterate
+from lovkorning.pay.lb import Payment, parse_lb_totals, render_lb, transliterate
 
 # The example of bankgirot-lb.md, column 80 marked by '|' there.
 SPEC_EXAMPLE = [

@@ -12,16 +12,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from lovkorning.core.ids import luhn_complete
-from lovkorning.writers.lb import Payment
-from lovkorning.writers.pain001 import (
-    NAMESPACE,
-    end_to_end_id,
-    format_kronor,
-    is_ocr_reference,
-    net_payments,
-    parse_pain001_totals,
-    render_pain001,
-)
+from lovkorning.pay.lb import Payment
+from lovkorning.pay.pain001 import (
+    NAMESPACE, end_to_end_id, format_kronor, is_ocr_reference, net_payments, parse_pain001_totals, render_pain001)
 
 XSD_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "xsd" / "pain.001.001.03.xsd"
 NS = {"p": NAMESPACE}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from lovkorning.writers.pain001 import parse_pain001_totals
+from lovkorning.pay.pain001 import parse_pain001_totals
 from test_cli import cli
 from test_ledger import HOUR, month
 

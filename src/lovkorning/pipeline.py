@@ -35,7 +35,7 @@ from .visits.pairing import Visits, pair_visits
 from .visits.checks import double_staffing
 from .writers.files import avvikelser_csv, config_files, manifest, private_file, sha256
 from .outputs import crash_point
-from .writers.lb import Payment, parse_lb_totals, render_lb
+from .pay.lb import Payment, parse_lb_totals, render_lb
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ def render_payments(cfg: LoadedConfig, avr: Avrakning, payments: list[Payment]) 
     bankgiro; what remains owed to the municipality is reported, not paid)."""
     if cfg.cfg.payment_format != "pain.001":
         return render_lb(avr.kommun.bankgiro, avr.run.filedatum, "", payments), []
-    from .writers.pain001 import net_payments, render_pain001
+    from .pay.pain001 import net_payments, render_pain001
     send, remaining = net_payments(payments)
     if not send:
         return b"", remaining
@@ -187,7 +187,7 @@ def render_payments(cfg: LoadedConfig, avr: Avrakning, payments: list[Payment]) 
 def parse_payments(data: bytes, fmt: str) -> tuple[int, int]:
     """(records, net öre) of a payment file as written."""
     if fmt == "pain.001":
-        from .writers.pain001 import parse_pain001_totals
+        from .pay.pain001 import parse_pain001_totals
         return parse_pain001_totals(data)
     count, net, tk29 = parse_lb_totals(data)
     if net != tk29:

@@ -31,7 +31,7 @@ from .core.period import Period
 from .settle.fees import WEEKS
 from .pipeline import PaymentPlan, Settled, WeekCarry, carry_key, settle_month, write_outputs
 from .writers.files import payments, sha256
-from .writers.lb import Payment
+from .pay.lb import Payment
 
 SLUTLIG, PRELIMINAR, RATTELSE, OFORANDRAD = "SLUTLIG", "PRELIMINÄR", "RÄTTELSE", "OFÖRÄNDRAD"
 

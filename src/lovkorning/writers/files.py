@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from ..settle.result import Avrakning
-from .lb import Payment
+from ..pay.lb import Payment
 from ..core.schedule import lb_payment_date_field
 
 AVVIKELSER_HEADER = ["kod", "allvarlighet", "utforare_id", "brukare_id", "fil", "rad", "kolumn", "meddelande"]
