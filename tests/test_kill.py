@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from lovkorning.outputs import CRASH_ENV
+from lovkorning.write.versions import CRASH_ENV
 from monthbuilder import BG_2, BRUKARE_A, BRUKARE_B, Month
 from test_cli import cli
 from test_ledger import digests

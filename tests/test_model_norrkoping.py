@@ -137,8 +137,8 @@ def test_timunderlag_counts_a_visit_with_two_insatser_once_in_the_totals(tmp_pat
     """Two 1 h visits registered Avlösning|Ledsagning: each insats row has both visits and half the
     time (2 × 1 800 s = 1 h, 0,50 h per visit); the Totalt rows have 2 visits of 1,00 h, not 4 of 0,50."""
     import openpyxl
-    from lovkorning.writers.sammanstallning import write_sammanstallning
-    from lovkorning.writers.workbook import write_utforare_workbook
+    from lovkorning.write.sammanstallning import write_sammanstallning
+    from lovkorning.write.workbook import write_utforare_workbook
 
     m = base().order("B1", BRUKARE_A, "U01", "Avlösning", "120").order("B2", BRUKARE_A, "U01", "Ledsagning", "120")
     for day in (4, 5):

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lbcheck import check_lb_file
-from lovkorning.writers import readback
+from lovkorning.write import readback
 from lovkorning.config.loaded import load
 from lovkorning.core.errors import ReconciliationError
 from lovkorning.core.period import Period
@@ -139,7 +139,7 @@ def test_a_late_run_shows_genast_where_the_payment_file_has_it(tmp_path):
 
 def test_config_files_are_what_the_loader_read_and_never_guessed(tmp_path):
     import hashlib
-    from lovkorning.writers.files import config_files
+    from lovkorning.write.files import config_files
     cfg = load(small_month().write(tmp_path))
     read = cfg.path.read_bytes()
     assert config_files(cfg) == [{"path": str(cfg.path), "sha256": hashlib.sha256(read).hexdigest()}]

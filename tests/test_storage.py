@@ -13,7 +13,7 @@ from lovkorning.config.loaded import load
 from lovkorning.core.errors import OutputError, os_cause
 from lovkorning.ledger import Ledger
 from lovkorning.core.period import Period
-from lovkorning.writers import sammanstallning
+from lovkorning.write import sammanstallning
 from monthbuilder import BG_2, BRUKARE_A, BRUKARE_B, Month
 from test_cli import cli
 from test_kill import consistent, net_paid

@@ -17,11 +17,11 @@ from lovkorning.core import avvikelser as avv
 from lovkorning.core.money import hours_value, time_amount
 from lovkorning.core.period import Period
 from lovkorning.settle.result import JUSTERINGAR_SCHEMA, RADER_SCHEMA, TID_SCHEMA, Avrakning, Kommun, RunInfo
-from lovkorning.writers.sammanstallning import write_sammanstallning
+from lovkorning.write.sammanstallning import write_sammanstallning
 from lovkorning.settle.adjust import andel_utford
-from lovkorning.writers import readback
-from lovkorning.writers.workbook import write_all_workbooks, write_utforare_workbook
-from lovkorning.writers.xlsx import Options
+from lovkorning.write import readback
+from lovkorning.write.workbook import write_all_workbooks, write_utforare_workbook
+from lovkorning.write.xlsx import Options
 
 PNR_A = "191212121212"
 PNR_A2 = "190000008888"

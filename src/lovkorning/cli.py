@@ -157,7 +157,7 @@ def diff(month: str = typer.Argument(..., help="Sista månaden i jämförelsen, 
          config: Optional[Path] = ConfigOpt) -> None:
     """Jämför utförd med beviljad tid över månader och flagga det som ska granskas."""
     from . import followup
-    from .writers import diffout
+    from .write import diffout
 
     if by not in BY:
         raise typer.BadParameter(f"--by ska vara en av {', '.join(BY)}")
@@ -198,7 +198,7 @@ def diff(month: str = typer.Argument(..., help="Sista månaden i jämförelsen, 
             sys.stdout.buffer.write(data)
             return
         path = out or cfg.output_dir(period.label) / "uppfoljning" / f"diff-{by}-{months}m.{fmt}"
-        from .writers.files import private_file
+        from .write.files import private_file
         private_file(path, data)
     report.console().print(f"Skrev {path} ({len(flags)} flaggor).")
 

@@ -33,8 +33,8 @@ from .core.schedule import execution_date, payment_date
 from .settle.adjust import add_supplements, adjustments, brukare_zon, time_table, totals
 from .visits.pairing import Visits, pair_visits
 from .visits.checks import double_staffing
-from .writers.files import avvikelser_csv, config_files, manifest, private_file, sha256
-from .outputs import crash_point
+from .write.files import avvikelser_csv, config_files, manifest, private_file, sha256
+from .write.versions import crash_point
 from .pay.lb import Payment, parse_lb_totals, render_lb
 
 
@@ -121,11 +121,11 @@ class PaymentPlan:
 def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: PaymentPlan | None) -> dict:
     """Write every output into the version folder; the payment file goes in last, and only when
     the files on disk reconcile. Returns the reconciliation (raises if it failed)."""
-    from .writers.besok import write_besok
-    from .writers.readback import summary_paid          # the writers and openpyxl: not needed for --dry-run
-    from .writers.sammanstallning import write_sammanstallning
-    from .writers.workbook import write_all_workbooks
-    from .writers.xlsx import Options
+    from .write.besok import write_besok
+    from .write.readback import summary_paid          # the writers and openpyxl: not needed for --dry-run
+    from .write.sammanstallning import write_sammanstallning
+    from .write.workbook import write_all_workbooks
+    from .write.xlsx import Options
 
     avr = settled.avr
     private_file(version / "avvikelser.csv", avvikelser_csv(avr.avvikelser))
@@ -197,7 +197,7 @@ def parse_payments(data: bytes, fmt: str) -> tuple[int, int]:
 
 def read_back(avr: Avrakning, out: Path) -> dict[str, int]:
     """Each utförare's 'Att betala' as it stands in its workbook on disk."""
-    from .writers.readback import workbook_total
+    from .write.readback import workbook_total
     return {u: workbook_total(out / "avrakning" / f"{u}.xlsx") for u in avr.utforare["utforare_id"].to_list()}
 
 

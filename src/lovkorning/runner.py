@@ -26,11 +26,11 @@ from .config.loaded import LoadedConfig
 from .core.errors import Fel, LovError, OutputError, Plats, RefusedError, os_cause
 from .ledger import Ledger, Run
 from .core.money import format_kronor
-from .outputs import clean_strays, crash_point, current, discard, new_version, publish
+from .write.versions import clean_strays, crash_point, current, discard, new_version, publish
 from .core.period import Period
 from .settle.fees import WEEKS
 from .pipeline import PaymentPlan, Settled, WeekCarry, carry_key, settle_month, write_outputs
-from .writers.files import payments, sha256
+from .write.files import payments, sha256
 from .pay.lb import Payment
 
 SLUTLIG, PRELIMINAR, RATTELSE, OFORANDRAD = "SLUTLIG", "PRELIMINÄR", "RÄTTELSE", "OFÖRÄNDRAD"

@@ -1,1 +1,0 @@
-"""Writers: turn a settled Avrakning into files."""
