@@ -182,7 +182,8 @@ def test_a_history_that_cannot_be_saved_after_a_paid_run_is_a_warning(tmp_path, 
     never says 'Inget betalades'; the next run with the same inputs saves it and pays nothing."""
     from typer.testing import CliRunner
 
-    from lovkorning import cli as cli_module, history
+    from lovkorning import cli as cli_module
+    from lovkorning.run import history
 
     def broken(*args, **kwargs):
         raise OSError(30, "Read-only file system")

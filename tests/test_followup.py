@@ -7,8 +7,8 @@ import polars as pl
 import pytest
 
 from lovkorning.config.schema import DiffCfg
-from lovkorning.followup import _runs, flags, view
-from lovkorning.history import TID, UTF, Figures
+from lovkorning.run.followup import _runs, flags, view
+from lovkorning.run.history import TID, UTF, Figures
 
 MONTHS = ["2023-07", "2023-08", "2023-09"]
 A, B, C = "194001011230", "193506124563", "192812247894"
@@ -126,7 +126,7 @@ def test_verification_leaves_out_visits_outside_lov(tmp_path):
     from datetime import date
 
     from lovkorning.config.loaded import load
-    from lovkorning.history import figures
+    from lovkorning.run.history import figures
     from lovkorning.core.period import Period
     from lovkorning.pipeline import settle_month
     from monthbuilder import BRUKARE_A, Month

@@ -300,7 +300,7 @@ def test_planted_times_name_existing_rows(month):
 
 
 # ---------------------------------------------------------------- follow-up (issue 4, `lovkorning diff`)
-# The four flags computed here from settle_month's frames, independently of lovkorning.followup,
+# The four flags computed here from settle_month's frames, independently of lovkorning.run.followup,
 # with the default thresholds: under 85 % utförd, more than 20 % off in 2 consecutive months, more
 # than 10 % of counted time by hand at both ends, more than 5 declined visits per 100 valid ones.
 

@@ -108,9 +108,9 @@ def test_outputs_are_on_disk_before_the_ledger_says_done(tmp_path, monkeypatch):
     switched, and the folder holding the link after the switch, all before the run is 'klar'."""
     from datetime import date
 
-    from lovkorning import runner
+    from lovkorning.run import runner
     from lovkorning.config.loaded import load
-    from lovkorning.ledger import Ledger
+    from lovkorning.run.ledger import Ledger
     from lovkorning.core.period import Period
 
     cfg = month().write(tmp_path)

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from lovkorning.config.loaded import load
 from lovkorning.core.period import Period
-from lovkorning.runner import execute
+from lovkorning.run.runner import execute
 from test_cli import PNR, cli
 
 REPO = Path(__file__).resolve().parents[1]

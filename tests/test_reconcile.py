@@ -14,7 +14,7 @@ from lovkorning.write import readback
 from lovkorning.config.loaded import load
 from lovkorning.core.errors import ReconciliationError
 from lovkorning.core.period import Period
-from lovkorning.runner import execute
+from lovkorning.run.runner import execute
 from monthbuilder import BG_2, BRUKARE_A, BRUKARE_B, BRUKARE_C, BRUKARE_D, Month
 
 SEP = Period(2023, 9)

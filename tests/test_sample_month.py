@@ -68,7 +68,7 @@ def test_the_sample_has_what_the_issue_asks_for(settled):
 
 def test_diff_over_three_sample_months_finds_exactly_the_planted_flags(tmp_path):
     """Issue 4: the follow-up flags over 2023-07…09 are the cases the generator planted, no more."""
-    from lovkorning import followup, history
+    from lovkorning.run import followup, history
     cfg_path = tmp_path / "lovkorning.yaml"   # the root config, with a fresh state folder
     cfg_path.write_text(f"version: 1\nextends: {REPO / 'lovkorning.yaml'}\nstate: {{dir: {tmp_path / 'state'}}}\n")
     cfg = load(cfg_path)

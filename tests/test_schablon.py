@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from conftest import BASE_CONFIG, run_case
-from lovkorning import runner
+from lovkorning.run import runner
 from lovkorning.config.loaded import load
 from lovkorning.core.errors import RefusedError
 from lovkorning.core.period import Period

@@ -8,10 +8,10 @@ from datetime import date
 
 import pytest
 
-from lovkorning import runner
+from lovkorning.run import runner
 from lovkorning.config.loaded import load
 from lovkorning.core.errors import OutputError, os_cause
-from lovkorning.ledger import Ledger
+from lovkorning.run.ledger import Ledger
 from lovkorning.core.period import Period
 from lovkorning.write import sammanstallning
 from monthbuilder import BG_2, BRUKARE_A, BRUKARE_B, Month

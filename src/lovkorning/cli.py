@@ -15,7 +15,8 @@ import typer
 from .config.loaded import config_path, load
 from .core.errors import EXIT_INPUT, ConfigError, Fel, LovError, Plats, os_cause
 from .core.period import Period
-from . import history, report
+from .run import history
+from . import report
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="LOV-körningen för hemtjänst: validerar, avräknar och skriver betalfil.")
@@ -73,7 +74,7 @@ def run(month: Optional[str] = typer.Argument(None, help="Månaden som avräknas
         vanta: float = typer.Option(0.0, "--vanta", min=0, help="Vänta så här många sekunder om en annan körning pågår."),
         datum: Optional[str] = typer.Option(None, "--datum", help="Körningens datum (ÅÅÅÅ-MM-DD), för test; annars idag.")) -> None:
     """Validera och avräkna månaden, skriv betalfil, avräkningar, sammanställning och manifest."""
-    from .runner import execute, preview
+    from .run.runner import execute, preview
 
     today = _date(datum) if datum else date.today()
     out = report.console()
@@ -118,7 +119,7 @@ def validate(month: str = typer.Argument(..., help="Månaden som valideras, ÅÅ
              visa: int = typer.Option(50, "--visa", min=0, help="Visa högst så många fel-rader (0: alla).")) -> None:
     """Läs och validera månadens indata; visa avvikelserna. Skriver inget."""
     from .pipeline import count_visits, rows_read, settle_month
-    from .runner import read_carry
+    from .run.runner import read_carry
 
     period = _period(month)
     out = report.console()
@@ -156,7 +157,7 @@ def diff(month: str = typer.Argument(..., help="Sista månaden i jämförelsen, 
                                             "standard ut med maskerade personnummer."),
          config: Optional[Path] = ConfigOpt) -> None:
     """Jämför utförd med beviljad tid över månader och flagga det som ska granskas."""
-    from . import followup
+    from .run import followup
     from .write import diffout
 
     if by not in BY:

@@ -22,16 +22,16 @@ import polars as pl
 from filelock import FileLock, Timeout
 
 from . import history
-from .config.loaded import LoadedConfig
-from .core.errors import Fel, LovError, OutputError, Plats, RefusedError, os_cause
+from ..config.loaded import LoadedConfig
+from ..core.errors import Fel, LovError, OutputError, Plats, RefusedError, os_cause
 from .ledger import Ledger, Run
-from .core.money import format_kronor
-from .write.versions import clean_strays, crash_point, current, discard, new_version, publish
-from .core.period import Period
-from .settle.fees import WEEKS
-from .pipeline import PaymentPlan, Settled, WeekCarry, carry_key, settle_month, write_outputs
-from .write.files import payments, sha256
-from .pay.lb import Payment
+from ..core.money import format_kronor
+from ..write.versions import clean_strays, crash_point, current, discard, new_version, publish
+from ..core.period import Period
+from ..settle.fees import WEEKS
+from ..pipeline import PaymentPlan, Settled, WeekCarry, carry_key, settle_month, write_outputs
+from ..write.files import payments, sha256
+from ..pay.lb import Payment
 
 SLUTLIG, PRELIMINAR, RATTELSE, OFORANDRAD = "SLUTLIG", "PRELIMINÄR", "RÄTTELSE", "OFÖRÄNDRAD"
 
@@ -446,7 +446,7 @@ def payee_bankgiro(avr, paying: dict[str, int], paid_to: dict[str, str]) -> dict
 def correction_payments(settled: Settled, paying: dict[str, int], bankgiro: dict[str, str],
                         today: date) -> list[Payment]:
     """TK14 for more owed, TK16 credit for less; the credit stays open 90 days after payment."""
-    from .core.schedule import lb_payment_date_field
+    from ..core.schedule import lb_payment_date_field
     avr = settled.avr
     pay_field = lb_payment_date_field(avr.run.betalningsdag, avr.run.filedatum)
     credit_until = (max(avr.run.betalningsdag, today) + timedelta(days=90)).strftime("%y%m%d")

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from .config.schema import DiffCfg
+from ..config.schema import DiffCfg
 from .history import Figures
-from .core.money import percent_to_bp
-from .settle.adjust import time_sums
+from ..core.money import percent_to_bp
+from ..settle.adjust import time_sums
 
 KEYS = {"utforare": ["utforare_id"], "brukare": ["utforare_id", "brukare_id"], "insats": ["insats"]}
 TOTAL = "Totalt"
