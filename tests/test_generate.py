@@ -19,8 +19,9 @@ from stdnum.se import orgnr
 
 from lovkorning.core import avvikelser as av
 from lovkorning.config.loaded import LoadedConfig, load
-from lovkorning.generate import RAMTID_INSATSER, SIZES, generate
-from lovkorning.generate_followup import WINDOW
+from lovkorning.synth import SIZES, generate
+from lovkorning.synth.followup import WINDOW
+from lovkorning.synth.world import RAMTID_INSATSER
 from lovkorning.core.period import Period
 from lovkorning.pipeline import Settled, settle_month
 

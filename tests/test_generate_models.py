@@ -18,7 +18,7 @@ import pytest
 
 from lovkorning.core import avvikelser as av
 from lovkorning.config.loaded import load
-from lovkorning.generate import generate
+from lovkorning.synth import generate
 from lovkorning.core.period import Period
 from lovkorning.pipeline import count_visits, settle_month
 

@@ -236,8 +236,8 @@ def generate(month: str = typer.Argument(..., help="Månaden som skapas, ÅÅÅ�
     """Skapa en syntetisk månad (brukare, beställningar, uppehåll, besök, planterade avvikelser)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .generate import PROGRESS_LISTENERS, MODELS, SIZES
-    from .scaffold import scaffold
+    from .synth import MODELS, SIZES
+    from .synth.scaffold import scaffold
 
     period = _period(month)
     if size not in SIZES and not size.isdigit():
@@ -250,14 +250,11 @@ def generate(month: str = typer.Argument(..., help="Månaden som skapas, ÅÅÅ�
         head = f"Skapar {period.label} ({size}, {model})"
         task = progress.add_task(head, total=100)
 
-        def stage(description: str, done: float) -> None:   # generate.progress: per stage and chunk
+        def stage(description: str, done: float) -> None:   # synth's progress: per stage and chunk
             progress.update(task, description=f"{head}: {description}", completed=round(100 * done))
 
-        PROGRESS_LISTENERS.append(stage)
-        try:
-            facit = scaffold(period.label, folder, size if not size.isdigit() else int(size), model, seed)
-        finally:
-            PROGRESS_LISTENERS.remove(stage)
+        facit = scaffold(period.label, folder, size if not size.isdigit() else int(size), model, seed,
+                         progress=stage)
         progress.update(task, description=head, completed=100)
     rows = facit.get("rader", facit.get("rows", {}))
     out.print(f"Klart: {folder / 'lovkorning.yaml'} och {folder / 'data'}; "

@@ -1,4 +1,4 @@
-"""Follow-up calibration of the Norrköping month (issue 4, `lovkorning diff`).
+"""Follow-up calibration of the Norrköping month (issue 4, `lovkorning diff`), and its facit.
 
 Every brukare's utförd tid is made an exact share (`andel`) of its beviljad tid LOV, as the run
 counts them: the counted seconds of its valid visits on the insatser with beviljad tid at its
@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .generate import INS, MODE_AVBOJT, MODE_PAIR, NULL, Planter, World
+from .planter import Planter
+from .world import INS, MODE_AVBOJT, MODE_PAIR, NULL, World
 
 WINDOW = ("2023-07", "2023-08", "2023-09")
 THRESHOLDS = {"target_percent": 85, "review_percent": 20, "review_months": 2,
