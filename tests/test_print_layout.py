@@ -21,6 +21,7 @@ from openpyxl.utils import column_index_from_string
 from lovkorning.config import load
 from lovkorning.period import Period
 from lovkorning.pipeline import settle_month
+from lovkorning.writers import diffout
 from lovkorning.writers.sammanstallning import write_sammanstallning
 from lovkorning.writers.workbook import write_all_workbooks, write_utforare_workbook
 from lovkorning.writers.xlsx import (
@@ -176,6 +177,28 @@ def test_a_corrections_rattelse_sheet_and_a_preliminary_run_print_too(sample, tm
         marker = next(c for c in range(1, ws.max_column + 1)
                       if (ws.cell(1, c).value or "") == "PRELIMINÄR – ingen utbetalning")
         assert marker > last_col          # the red marker cell stays off the page; the header says it
+
+
+def test_diff_workbook_prints_every_view_and_keeps_its_charts_inside(tmp_path):
+    from lovkorning import followup, history
+    cfg_path = tmp_path / "lovkorning.yaml"
+    cfg_path.write_text(f"version: 1\nextends: {REPO / 'lovkorning.yaml'}\nstate: {{dir: {tmp_path / 'state'}}}\n")
+    cfg = load(cfg_path)
+    months, fig, _ = history.window(cfg, Period(2023, 9), 3, date(2023, 10, 9))
+    views = {b: diffout.records(followup.view(fig, b, months, None), b, mask=False)
+             for b in ("utforare", "brukare", "insats")}
+    flags = diffout.flag_records(followup.flags(fig, cfg.cfg.diff, months), lambda f: f, mask=False)
+    path = tmp_path / "diff.xlsx"
+    diffout.write_xlsx(path, views, flags, months)
+    header = {"Per utförare": 1, "Per brukare": 1, "Per insats": 1, "Flaggor": 1, "Diagram": None}
+    for ws in sheets(path):
+        assert_prints_well(ws, ("Uppföljning", "2023-07 – 2023-09"), header[ws.title])
+    ws = openpyxl.load_workbook(path)["Diagram"]
+    last_row, last_col = area(ws)
+    assert len(ws._charts) == 6
+    for chart in ws._charts:
+        assert chart.anchor.to.row + 1 <= last_row and chart.anchor.to.col + 1 <= last_col
+    assert ws.row_breaks.count == 2            # two charts a page, none cut by a page break
 
 
 # --------------------------------------------------------------------------- the footer
