@@ -61,7 +61,7 @@ RADER_COLS = [Col("Regel", "text", 24), Col("Insats", "text", 24), Col("Brukare"
               Col("Ersatt tid (h)", "hours", 14), Col("Antal", "int", 8),
               Col("Sats (kr)", "money", 12), Col("Belopp (kr)", "money", 15),
               Col("Zontillägg (kr)", "money", 15)]
-AMOUNT_COLS = [Col("Post", "text", 34), Col("Underlag (kr)", "money", 22),
+AMOUNT_COLS = [Col("Post", "text", 40), Col("Underlag (kr)", "money", 22),
                Col("Procent", "pct2", 10), Col("Belopp (kr)", "money", 16)]
 NO_BRUKARE = "Utan brukare"
 
