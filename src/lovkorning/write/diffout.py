@@ -16,6 +16,7 @@ import xlsxwriter
 from ..core.ids import mask_personnummer
 from ..core.money import hours_value, round_half_up
 from .files import private_file
+from .xlsx import Col, Formats, PageFooter, insert_chart, lay_out_for_print, sheet_print, write_table
 
 
 @dataclass(frozen=True)
@@ -101,61 +102,63 @@ def _csv_cell(v, kind: str) -> str:
     return f'"{text}"' if ";" in text or '"' in text else text
 
 
+XLSX_KIND = {"text": "text", "hours": "hours", "pct": "dec1", "int": "int"}   # percent with one decimal
+SHEETS = {"utforare": "Per utförare", "brukare": "Per brukare", "insats": "Per insats"}
+FLAG_COLS = [Col("Flagga", "text", 16), Col("Utförare", "text", 12), Col("Brukare", "text", 15),
+             Col("Månader", "text", 30), Col("Värden (%)", "text", 20), Col("Beskrivning", "text", 60)]
+CHART_COLS = [Col("Utförare", "text", 12), Col("Månad", "text", 10), Col("Beviljad tid LOV (h)", "hours", 12),
+              Col("Utförd tid (h)", "hours", 12)]
+
+
 def write_xlsx(path: Path, views: dict[str, list[dict]], flags: list[dict], months: list[str]) -> None:
-    """One sheet per view, the flags, and a line chart per utförare over the months."""
+    """One sheet per view, the flags, and a line chart per utförare over the months; laid out
+    for print as the settlement workbooks are."""
     import io
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    bold = wb.add_format({"bold": True})
-    fmt = {"hours": wb.add_format({"num_format": "0.00"}), "pct": wb.add_format({"num_format": "0.0"}),
-           "int": wb.add_format({"num_format": "0"}), "text": None}
+    fmts = Formats(wb)
     for by, recs in views.items():
-        ws = wb.add_worksheet({"utforare": "Per utförare", "brukare": "Per brukare", "insats": "Per insats"}[by])
-        for c, f in enumerate(fields(by)):
-            ws.write(0, c, f.header, bold)
-            ws.set_column(c, c, max(10, len(f.header) + 2))
-        for r, rec in enumerate(recs, start=1):
-            for c, f in enumerate(fields(by)):
-                if rec[f.key] is not None:
-                    ws.write(r, c, rec[f.key], fmt[f.kind])
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, len(recs), len(fields(by)) - 1)
-    _flag_sheet(wb, bold, flags)
-    _charts(wb, views.get("utforare", []), months)
+        cols = [Col(f.header, XLSX_KIND[f.kind], 40) for f in fields(by)]
+        write_table(wb.add_worksheet(SHEETS[by]), fmts, 0, cols,
+                    ([rec[f.key] for f in fields(by)] for rec in recs))
+    _flag_sheet(wb, fmts, flags)
+    _charts(wb, fmts, views.get("utforare", []), months)
+    span = months[0] if len(months) == 1 else f"{months[0]} – {months[-1]}"
+    lay_out_for_print(wb, PageFooter("Uppföljning: utförd mot beviljad tid", f"Månader {span}"))
     wb.close()
     private_file(path, buf.getvalue())
 
 
-def _flag_sheet(wb, bold, flags: list[dict]) -> None:
-    ws = wb.add_worksheet("Flaggor")
-    for c, h in enumerate(["Flagga", "Utförare", "Brukare", "Månader", "Värden (%)", "Beskrivning"]):
-        ws.write(0, c, h, bold)
-    for r, f in enumerate(flags, start=1):
-        ws.write_row(r, 0, [f["flagga"], f["utforare_id"], f["brukare_id"] or "", ", ".join(f["manader"]),
-                            ", ".join(f"{v:.1f}".replace(".", ",") for v in f["varden_procent"]), f["text"]])
-    ws.set_column(0, 5, 18)
+def _flag_sheet(wb, fmts: Formats, flags: list[dict]) -> None:
+    rows = ([f["flagga"], f["utforare_id"], f["brukare_id"] or "", ", ".join(f["manader"]),
+             ", ".join(f"{v:.1f}".replace(".", ",") for v in f["varden_procent"]), f["text"]] for f in flags)
+    write_table(wb.add_worksheet("Flaggor"), fmts, 0, FLAG_COLS, rows)
 
 
-def _charts(wb, recs: list[dict], months: list[str]) -> None:
+CHART_SIZE = (520, 260)     # pixels
+CHART_ROWS = 14             # rows from one chart to the next
+CHARTS_PER_PAGE = 2         # a printed page holds two charts whole: a new page before every other
+
+
+def _charts(wb, fmts: Formats, recs: list[dict], months: list[str]) -> None:
     """A sheet 'Diagram' with, per utförare, beviljad and utförd hours over the months."""
     ws = wb.add_worksheet("Diagram")
     by_utf: dict[str, dict[str, dict]] = {}
     for r in recs:
         if r["month"] in months:
             by_utf.setdefault(r["utforare_id"], {})[r["month"]] = r
-    ws.write_row(0, 0, ["Utförare", "Månad", "Beviljad tid LOV (h)", "Utförd tid (h)"])
-    row = 1
-    for i, (uid, per) in enumerate(sorted(by_utf.items())):
-        first = row
-        for m in months:
-            rec = per.get(m, {})
-            ws.write_row(row, 0, [uid, m, rec.get("beviljad_lov_h") or 0, rec.get("utford_h") or 0])
-            row += 1
+    utf = sorted(by_utf.items())
+    rows = [[uid, m, per.get(m, {}).get("beviljad_lov_h") or 0, per.get(m, {}).get("utford_h") or 0]
+            for uid, per in utf for m in months]
+    write_table(ws, fmts, 0, CHART_COLS, rows, data_table=False)
+    for i, (uid, _) in enumerate(utf):
+        first, last = 1 + i * len(months), (i + 1) * len(months)
         chart = wb.add_chart({"type": "line"})
         for col, name in ((2, "Beviljad tid LOV"), (3, "Utförd tid")):
-            chart.add_series({"name": name, "categories": ["Diagram", first, 1, row - 1, 1],
-                              "values": ["Diagram", first, col, row - 1, col], "marker": {"type": "circle"}})
+            chart.add_series({"name": name, "categories": ["Diagram", first, 1, last, 1],
+                              "values": ["Diagram", first, col, last, col], "marker": {"type": "circle"}})
         chart.set_title({"name": f"{uid}: beviljad och utförd tid per månad"})
         chart.set_y_axis({"name": "timmar"})
-        chart.set_size({"width": 520, "height": 260})
-        ws.insert_chart(1 + i * 14, 5, chart)
+        insert_chart(ws, 1 + i * CHART_ROWS, len(CHART_COLS) + 1, chart, *CHART_SIZE)
+        if i and i % CHARTS_PER_PAGE == 0:
+            sheet_print(ws).breaks.append(1 + i * CHART_ROWS)

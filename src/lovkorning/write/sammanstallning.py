@@ -17,7 +17,7 @@ from ..settle.result import Avrakning
 from ..settle.adjust import time_sums
 from .xlsx import (
     CORRECTION_HEADER, PAID_HEADER, PAID_HEADER_CORRECTION, PAID_HEADER_PRELIMINARY, PRELIMINARY, REGI, Col, Options,
-    TotalMismatchError, cells, close_workbook, format_bankgiro, hours, kronor, lov_only, open_workbook, payment_day_pairs, share,
+    PageFooter, TotalMismatchError, cells, close_workbook, format_bankgiro, hours, kronor, lov_only, open_workbook, payment_day_pairs, share,
     table_hours, write_pairs, write_table,
 )
 
@@ -57,7 +57,8 @@ def write_sammanstallning(avr: Avrakning, path: Path, opts: Options | None = Non
     opts = opts or Options()
     df = _per_utforare(avr, opts)
     _check_totals(avr, df)
-    wb, fmts = open_workbook(path, avr.run, f"LOV-sammanställning {avr.period.label}")
+    wb, fmts = open_workbook(path, avr.run, f"LOV-sammanställning {avr.period.label}", PageFooter(
+        f"Kommun: {avr.kommun.namn}", f"LOV-sammanställning {avr.period.label} · Körnings-id {avr.run.run_id}"))
     ws = wb.add_worksheet("Sammanställning")
     ws.write_string(0, 0, f"LOV-sammanställning {avr.period.label}", fmts.title)
     top = write_pairs(ws, fmts, 2, _header_pairs(avr, opts)) + 1

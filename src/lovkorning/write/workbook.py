@@ -20,9 +20,10 @@ from xlsxwriter.worksheet import Worksheet
 from ..core import money
 from ..settle.result import Avrakning
 from .xlsx import (
-    REGI, TOTAL_LABEL, TOTAL_LABEL_EGEN, Col, Formats, Options, TotalMismatchError, cells, close_workbook,
-    format_bankgiro, format_orgnr, hours, kronor, lov_only, nonzero, open_workbook, outside_lov, payment_day_pairs,
-    per_visit_hours, personnummer, share, sv_key, table_hours, total_hours, write_pairs, write_table,
+    REGI, TOTAL_LABEL, TOTAL_LABEL_EGEN, Col, Formats, Options, PageFooter, TotalMismatchError, cells,
+    close_workbook, format_bankgiro, format_orgnr, hours, insert_chart, kronor, lov_only, nonzero, open_workbook,
+    outside_lov, payment_day_pairs, per_visit_hours, personnummer, print_width_px, share, sv_key, table_hours,
+    total_hours, write_note, write_pairs, write_table,
 )
 
 # --------------------------------------------------------------------------- one utförare
@@ -52,15 +53,15 @@ UTANFOR_LOV_COLS = [Col("Brukare", "text", 15), Col("Insats", "text", 24), Col("
                     Col("Utförd tid", "hours", 11), Col("Antal besök", "int", 12)]
 UTANFOR_LOV_NOTE = ("Insatser utanför LOV: ersätts inte och ingår inte i Timunderlag, Per brukare "
                     "eller någon summa för LOV. Avvikelser-bladet nämner dem.")
-AVVIKELSE_COLS = [Col("Kod", "text", 28), Col("Allvarlighet", "text", 12),
+AVVIKELSE_COLS = [Col("Kod", "text", 32), Col("Allvarlighet", "text", 12),
                   Col("Brukare", "text", 15), Col("Fil", "text", 24), Col("Rad", "int", 8),
-                  Col("Kolumn", "text", 16), Col("Meddelande", "text", 80)]
+                  Col("Kolumn", "text", 16), Col("Meddelande", "text", 70)]
 RADER_COLS = [Col("Regel", "text", 24), Col("Insats", "text", 24), Col("Brukare", "text", 15),
               Col("Beställning", "text", 14), Col("Från", "date", 11), Col("Till", "date", 11),
               Col("Ersatt tid (h)", "hours", 14), Col("Antal", "int", 8),
               Col("Sats (kr)", "money", 12), Col("Belopp (kr)", "money", 15),
               Col("Zontillägg (kr)", "money", 15)]
-AMOUNT_COLS = [Col("Post", "text", 30), Col("Underlag (kr)", "money", 22),
+AMOUNT_COLS = [Col("Post", "text", 40), Col("Underlag (kr)", "money", 22),
                Col("Procent", "pct2", 10), Col("Belopp (kr)", "money", 16)]
 NO_BRUKARE = "Utan brukare"
 
@@ -141,7 +142,9 @@ def _write_part(avr: Avrakning, part: Part, path: Path, opts: Options) -> int:
     _check_own(part)
     amounts = _amount_rows(part)
     ore = _check_total(avr, part.id, sum(a[3] for a in amounts))
-    wb, fmts = open_workbook(path, avr.run, f"LOV-avräkning {avr.period.label} {part.id}")
+    wb, fmts = open_workbook(path, avr.run, f"LOV-avräkning {avr.period.label} {part.id}", PageFooter(
+        f"Utförare: {part.utforare['namn']} ({part.id})",
+        f"LOV-avräkning {avr.period.label} · Körnings-id {avr.run.run_id}"))
     summary = wb.add_worksheet("Sammanfattning")
     lov = replace(part, tid=lov_only(part.tid, opts))
     n_insats = _write_timunderlag(wb.add_worksheet("Timunderlag"), fmts, lov)
@@ -151,8 +154,8 @@ def _write_part(avr: Avrakning, part: Part, path: Path, opts: Options) -> int:
     outside = outside_lov(part.tid, opts)
     if outside.height:
         _write_utanfor_lov(wb.add_worksheet("Utanför LOV"), fmts, outside)
-    _write_summary(summary, fmts, avr, part, amounts, ore, opts)
-    _add_chart(wb, summary, n_insats)
+    end = _write_summary(summary, fmts, avr, part, amounts, ore, opts)
+    _add_chart(wb, summary, n_insats, end + 1, len(AMOUNT_COLS) - 1)
     if avr.rattelse and part.id in avr.rattelse:
         _write_rattelse(wb.add_worksheet("Rättelse"), fmts, avr, avr.rattelse[part.id])
     close_workbook(wb, path)
@@ -167,7 +170,7 @@ def _write_rattelse(ws: Worksheet, fmts: Formats, avr: Avrakning, change: tuple[
     rows = [("Tidigare utbetalt", before / 100), ("Ny avräkning", now / 100), ("Skillnad", diff / 100)]
     write_table(ws, fmts, 3, [Col("Post", "text", 28), Col("Belopp (kr)", "money", 16)], rows, data_table=False)
     ws.write(8, 0, what)
-    ws.write(9, 0, "Rättelsen betalar eller krediterar bara skillnaden; den tidigare utbetalningen står kvar.")
+    write_note(ws, 9, "Rättelsen betalar eller krediterar bara skillnaden; den tidigare utbetalningen står kvar.")
 
 
 def _check_own(part: Part) -> None:
@@ -241,7 +244,7 @@ def _write_utanfor_lov(ws: Worksheet, fmts: Formats, tid: pl.DataFrame) -> None:
     """The time of insatser outside LOV, apart: no LOV total includes it."""
     df = tid.group_by("brukare_id", "insats").agg(pl.col("beviljad_sek", "utford_sek", "antal_besok").sum()).sort(
         pl.col("brukare_id").is_null(), "brukare_id", sv_key("insats"), "insats")
-    ws.write_string(0, 0, UTANFOR_LOV_NOTE, fmts.label)
+    write_note(ws, 0, UTANFOR_LOV_NOTE)
     rows = cells(df, [personnummer("brukare_id").fill_null(NO_BRUKARE), "insats", hours(nonzero("beviljad_sek")),
                       hours(pl.col("utford_sek")), "antal_besok"]).iter_rows()
     write_table(ws, fmts, 2, UTANFOR_LOV_COLS, rows)
@@ -294,18 +297,23 @@ def _summary_pairs(avr: Avrakning, part: Part, ore: int, opts: Options) -> list[
 
 
 def _write_summary(ws: Worksheet, fmts: Formats, avr: Avrakning, part: Part,
-                   amounts: list, ore: int, opts: Options) -> None:
+                   amounts: list, ore: int, opts: Options) -> int:
+    """Returns the next free row below the amounts."""
     ws.write_string(0, 0, f"LOV-avräkning {avr.period.label}", fmts.title)
     row = write_pairs(ws, fmts, 2, _summary_pairs(avr, part, ore, opts)) + 1
     ws.write_string(row, 0, "Belopp per regel", fmts.title)
     rows = [(post, None if bas is None else bas / 100, None if bp is None else bp / 10_000,
              belopp / 100) for post, bas, bp, belopp in amounts]
     total = [TOTAL_LABEL_EGEN if part.utforare["regi"] == "egen" else TOTAL_LABEL, None, None, ore / 100]
-    write_table(ws, fmts, row + 1, AMOUNT_COLS, rows, total, data_table=False)
+    return write_table(ws, fmts, row + 1, AMOUNT_COLS, rows, total, data_table=False)
 
 
-def _add_chart(wb: xlsxwriter.Workbook, ws: Worksheet, n: int) -> None:
-    """Clustered columns of beviljad tid LOV and utförd tid per insats, read from Timunderlag."""
+CHART_HEIGHT = 300          # pixels: 15 rows
+
+
+def _add_chart(wb: xlsxwriter.Workbook, ws: Worksheet, n: int, row: int, last_col: int) -> None:
+    """Clustered columns of beviljad tid LOV and utförd tid per insats, read from Timunderlag:
+    below the table, from column A to `last_col`, so it prints on the page with the table."""
     if n == 0:
         return
     chart = wb.add_chart({"type": "column"})
@@ -318,4 +326,4 @@ def _add_chart(wb: xlsxwriter.Workbook, ws: Worksheet, n: int) -> None:
     chart.set_title({"name": "Beviljad och utförd tid per insats"})
     chart.set_y_axis({"name": "Timmar", "num_format": "0.00"})
     chart.set_legend({"position": "bottom"})
-    ws.insert_chart(1, 5, chart, {"x_scale": 1.3, "y_scale": 1.2})
+    insert_chart(ws, row, 0, chart, print_width_px(ws, last_col) - 2, CHART_HEIGHT)
