@@ -18,15 +18,14 @@ import openpyxl
 import pytest
 from openpyxl.utils import column_index_from_string
 
-from lovkorning.config import load
-from lovkorning.period import Period
+from lovkorning.config.loaded import load
+from lovkorning.core.period import Period
 from lovkorning.pipeline import settle_month
-from lovkorning.writers import diffout
-from lovkorning.writers.sammanstallning import write_sammanstallning
-from lovkorning.writers.workbook import write_all_workbooks, write_utforare_workbook
-from lovkorning.writers.xlsx import (
-    PORTRAIT_MIN_SCALE, PRINT_WIDTH_PX, Options, PageFooter, footer_text, wrapped_lines,
-)
+from lovkorning.write import diffout
+from lovkorning.write.sammanstallning import write_sammanstallning
+from lovkorning.write.workbook import write_all_workbooks, write_utforare_workbook
+from lovkorning.write.xlsx import (
+    PORTRAIT_MIN_SCALE, PRINT_WIDTH_PX, Options, PageFooter, footer_text, wrapped_lines)
 
 REPO = Path(__file__).resolve().parents[1]
 A4 = 9
@@ -180,7 +179,7 @@ def test_a_corrections_rattelse_sheet_and_a_preliminary_run_print_too(sample, tm
 
 
 def test_diff_workbook_prints_every_view_and_keeps_its_charts_inside(tmp_path):
-    from lovkorning import followup, history
+    from lovkorning.run import followup, history
     cfg_path = tmp_path / "lovkorning.yaml"
     cfg_path.write_text(f"version: 1\nextends: {REPO / 'lovkorning.yaml'}\nstate: {{dir: {tmp_path / 'state'}}}\n")
     cfg = load(cfg_path)
