@@ -24,8 +24,9 @@ from lovkorning.pipeline import settle_month
 from lovkorning.write import diffout
 from lovkorning.write.sammanstallning import write_sammanstallning
 from lovkorning.write.workbook import write_all_workbooks, write_utforare_workbook
-from lovkorning.write.xlsx import (
-    PORTRAIT_MIN_SCALE, PRINT_WIDTH_PX, Options, PageFooter, footer_text, wrapped_lines)
+from lovkorning.write.printing import (
+    PORTRAIT_MIN_SCALE, PRINT_WIDTH_PX, PageFooter, footer_text, wrapped_lines)
+from lovkorning.write.cells import Options
 
 REPO = Path(__file__).resolve().parents[1]
 A4 = 9

@@ -93,7 +93,7 @@ def test_sample_sheets_leave_out_insatser_outside_lov_and_their_hours_add_up(set
     are not); and in every table the displayed hours add up to its Totalt row."""
     import openpyxl
     from lovkorning.write.workbook import write_all_workbooks
-    from lovkorning.write.xlsx import Options
+    from lovkorning.write.cells import Options
     opts = Options.of(load(REPO / "lovkorning.yaml"))
     assert opts.utanfor_lov == {"Natthjälp", "Tillsyn (digital)"}
     assert settled.avr.tid.filter(pl.col("insats").is_in(sorted(opts.utanfor_lov))).height

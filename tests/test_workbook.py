@@ -21,7 +21,7 @@ from lovkorning.write.sammanstallning import write_sammanstallning
 from lovkorning.settle.adjust import andel_utford
 from lovkorning.write import readback
 from lovkorning.write.workbook import write_all_workbooks, write_utforare_workbook
-from lovkorning.write.xlsx import Options
+from lovkorning.write.cells import Options
 
 PNR_A = "191212121212"
 PNR_A2 = "190000008888"

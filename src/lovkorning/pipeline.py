@@ -125,7 +125,7 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     from .write.readback import summary_paid          # the writers and openpyxl: not needed for --dry-run
     from .write.sammanstallning import write_sammanstallning
     from .write.workbook import write_all_workbooks
-    from .write.xlsx import Options
+    from .write.cells import Options
 
     avr = settled.avr
     private_file(version / "avvikelser.csv", avvikelser_csv(avr.avvikelser))

@@ -16,7 +16,8 @@ import xlsxwriter
 from ..core.ids import mask_personnummer
 from ..core.money import hours_value, round_half_up
 from .files import private_file
-from .xlsx import Col, Formats, PageFooter, insert_chart, lay_out_for_print, sheet_print, write_table
+from .xlsx import Col, Formats, write_table
+from .printing import PageFooter, insert_chart, lay_out_for_print, sheet_print
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from ..core.money import round_half_up
-from .xlsx import PAID_HEADERS, TOTAL_LABELS
+from .cells import PAID_HEADERS, TOTAL_LABELS
 
 
 def _ore(value: object) -> int:

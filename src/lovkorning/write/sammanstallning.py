@@ -15,11 +15,11 @@ from ..core.avvikelser import KODER, SEVERITY_ORDER
 from ..core.money import format_kronor
 from ..settle.result import Avrakning
 from ..settle.adjust import time_sums
+from .cells import (
+    CORRECTION_HEADER, PAID_HEADER, PAID_HEADER_CORRECTION, PAID_HEADER_PRELIMINARY, REGI, Options, cells, format_bankgiro, hours, kronor, lov_only, payment_day_pairs, share, table_hours)
 from .xlsx import (
-    CORRECTION_HEADER, PAID_HEADER, PAID_HEADER_CORRECTION, PAID_HEADER_PRELIMINARY, PRELIMINARY, REGI, Col, Options,
-    PageFooter, TotalMismatchError, cells, close_workbook, format_bankgiro, hours, kronor, lov_only, open_workbook, payment_day_pairs, share,
-    table_hours, write_pairs, write_table,
-)
+    PRELIMINARY, Col, TotalMismatchError, close_workbook, open_workbook, write_pairs, write_table)
+from .printing import PageFooter
 
 UTFORARE_COLS = [
     Col("Utförare-id", "text", 13), Col("Namn", "text", 32), Col("Regi", "text", 10),

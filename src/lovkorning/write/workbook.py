@@ -19,12 +19,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..core import money
 from ..settle.result import Avrakning
-from .xlsx import (
-    REGI, TOTAL_LABEL, TOTAL_LABEL_EGEN, Col, Formats, Options, PageFooter, TotalMismatchError, cells,
-    close_workbook, format_bankgiro, format_orgnr, hours, insert_chart, kronor, lov_only, nonzero, open_workbook,
-    outside_lov, payment_day_pairs, per_visit_hours, personnummer, print_width_px, share, sv_key, table_hours,
-    total_hours, write_note, write_pairs, write_table,
-)
+from .cells import (
+    REGI, TOTAL_LABEL, TOTAL_LABEL_EGEN, Options, cells, format_bankgiro, format_orgnr, hours, kronor, lov_only, nonzero, outside_lov, payment_day_pairs, per_visit_hours, personnummer, share, sv_key, table_hours, total_hours)
+from .xlsx import Col, Formats, TotalMismatchError, close_workbook, open_workbook, write_pairs, write_table
+from .printing import PageFooter, insert_chart, print_width_px, write_note
 
 # --------------------------------------------------------------------------- one utförare
 
