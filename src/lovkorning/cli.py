@@ -73,6 +73,7 @@ def run(month: Optional[str] = typer.Argument(None, help="Månaden som avräknas
         vanta: float = typer.Option(0.0, "--vanta", min=0, help="Vänta så här många sekunder om en annan körning pågår."),
         datum: Optional[str] = typer.Option(None, "--datum", help="Körningens datum (ÅÅÅÅ-MM-DD), för test; annars idag.")) -> None:
     """Validera och avräkna månaden, skriv betalfil, avräkningar, sammanställning och manifest."""
+    from .indata import require_month
     from .runner import execute, preview
 
     today = _date(datum) if datum else date.today()
@@ -91,6 +92,7 @@ def run(month: Optional[str] = typer.Argument(None, help="Månaden som avräknas
             raise typer.BadParameter("ange månaden, ÅÅÅÅ-MM, eller --due")
         else:
             period = _period(month)
+        require_month(cfg, period)          # before the lock and the ledger: a month not yet exported
         _warn_schedule(cfg, period)
         if dry_run:      # reads the ledger, takes no lock: what a real run would do, or its refusal
             outcome = preview(cfg, period, today, final=final or due, rattelse=rattelse)
@@ -117,6 +119,7 @@ def validate(month: str = typer.Argument(..., help="Månaden som valideras, ÅÅ
              config: Optional[Path] = ConfigOpt,
              visa: int = typer.Option(50, "--visa", min=0, help="Visa högst så många fel-rader (0: alla).")) -> None:
     """Läs och validera månadens indata; visa avvikelserna. Skriver inget."""
+    from .indata import require_month
     from .pipeline import count_visits, rows_read, settle_month
     from .runner import read_carry
 
@@ -124,6 +127,7 @@ def validate(month: str = typer.Argument(..., help="Månaden som valideras, ÅÅ
     out = report.console()
     try:
         cfg = load(config_path(config, dict(os.environ)))
+        require_month(cfg, period)
         carry, problem = read_carry(cfg, period)
         if problem:
             print(f"VARNING: {problem}", file=sys.stderr)
@@ -169,29 +173,33 @@ def diff(month: str = typer.Argument(..., help="Sista månaden i jämförelsen, 
     period = _period(month)
     try:
         cfg = load(config_path(config, dict(os.environ)))
-        labels, fig, sources = history.window(cfg, period, months, date.today())
+        labels, fig, sources, missing = history.window(cfg, period, months, date.today())
     except LovError as exc:
         _fail(exc)
-    rows = followup.view(fig, by, labels, utforare)
-    flags = followup.flags(fig, cfg.cfg.diff, labels)
+    shown = [m for m in labels if m not in missing]
+    if missing:       # on stderr: standard out stays csv or json
+        print(f"Inga data för {', '.join(missing)}; visar {', '.join(shown)}.", file=sys.stderr)
+    rows = followup.view(fig, by, shown, utforare)
+    flags = followup.flags(fig, cfg.cfg.diff, labels)     # a month without data breaks a run of months
     if utforare:
         flags = flags.filter(flags["utforare_id"] == utforare)
     text = lambda f: followup.flag_text(f, cfg.cfg.diff)  # noqa: E731
     if fmt == "table":
-        report.print_diff(report.console(), labels, sources, by, diffout.records(rows, by, mask=True),
+        report.print_diff(report.console(), shown, sources, by, diffout.records(rows, by, mask=True),
                           diffout.flag_records(flags, text, mask=True))
         return
     to_stdout = out is not None and str(out) == "-"
     recs = diffout.records(rows, by, mask=to_stdout)
-    doc = {"month": period.label, "months": labels, "by": by, "utforare": utforare,
+    doc = {"month": period.label, "months": shown, "by": by, "utforare": utforare,
            "thresholds": {k: float(v) for k, v in cfg.cfg.diff.model_dump().items()},
-           "sources": sources, "rows": recs, "flags": diffout.flag_records(flags, text, mask=to_stdout)}
+           "sources": sources, "months_without_data": missing, "rows": recs,
+           "flags": diffout.flag_records(flags, text, mask=to_stdout)}
     if fmt == "xlsx":
         if to_stdout:
             raise typer.BadParameter("xlsx kan inte skrivas till standard ut")
-        views = {b: diffout.records(followup.view(fig, b, labels, utforare), b, mask=False) for b in BY}
+        views = {b: diffout.records(followup.view(fig, b, shown, utforare), b, mask=False) for b in BY}
         path = out or cfg.output_dir(period.label) / "uppfoljning" / f"diff-{months}m.xlsx"
-        diffout.write_xlsx(path, views, doc["flags"], labels)
+        diffout.write_xlsx(path, views, doc["flags"], shown)
     else:
         data = diffout.to_json(doc) if fmt == "json" else diffout.to_csv(recs, by)
         if to_stdout:
