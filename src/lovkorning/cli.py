@@ -91,6 +91,7 @@ def run(month: Optional[Period] = _month("Månaden som avräknas, ÅÅÅÅ-MM (u
                 return
         else:
             period = month
+            cfg.run_day(period)             # the config's fault first: a month without a run day (file, line)
         require_month(cfg, period)          # before the lock and the ledger: a month not yet exported
         _warn_schedule(cfg, period)
         if dry_run:      # reads the ledger, takes no lock: what a real run would do, or its refusal
