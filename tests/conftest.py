@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 from ruamel.yaml import YAML
 
@@ -117,6 +118,9 @@ def check(case: dict, avr) -> None:
         counts = dict(avr.avvikelser.group_by("kod").len().iter_rows()) if avr.avvikelser.height else {}
         got = {k: counts.get(k, 0) for k in exp["avvikelser"]}
         assert got == exp["avvikelser"], f"avvikelser: {got} != {exp['avvikelser']}"
+    for kod, texts in exp.get("meddelanden", {}).items():
+        got = avr.avvikelser.filter(pl.col("kod") == kod)["meddelande"].to_list() if avr.avvikelser.height else []
+        assert sorted(got) == sorted(texts), f"meddelanden {kod}: {got} != {texts}"
     if "tid" in exp:
         for want in exp["tid"]:
             rows = avr.tid.to_dicts()

@@ -130,7 +130,7 @@ def test_every_command_has_help_and_is_in_the_readme():
     assert {"run", "validate", "check-config"} <= set(names)
     for name in names:
         r = cli(name, "--help")
-        assert r.returncode == 0 and "Usage" in r.stdout
+        assert r.returncode == 0 and f"Användning: lovkorning {name}" in r.stdout
         assert f"lovkorning {name}" in readme, name
 
 
@@ -235,3 +235,24 @@ def test_validate_says_how_many_error_rows_it_left_out(tmp_path):
     assert r.stdout.count("FEL taggningar.csv") == 2 and "… och 1 fel-rader till (alla: --visa 0)." in r.stdout
     r = cli("validate", "2023-09", "--visa", "0", "--config", str(cfg))
     assert r.stdout.count("FEL taggningar.csv") == 3 and "fel-rader till" not in r.stdout
+
+
+def test_validate_a_month_not_yet_exported_names_the_month_and_the_folder(tmp_path):
+    cfg = seed001_month().write(tmp_path)
+    r = cli("validate", "2023-10", "--config", str(cfg))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == f"FEL: {tmp_path / 'data/2023-10'}: Inga indata för 2023-10: mappen finns inte."
+    (tmp_path / "data/2023-10").mkdir()                  # made ahead of the export, still empty
+    r = cli("validate", "2023-10", "--config", str(cfg))
+    assert r.returncode == 1
+    assert f"{tmp_path / 'data/2023-10'}: Inga indata för 2023-10: mappen har ingen av månadens indatafiler" in r.stderr
+
+
+def test_run_due_on_the_run_day_of_a_month_without_a_folder_says_which(tmp_path):
+    """Cron on 2023-10-09, the run day of September; only August was exported."""
+    cfg = Month(month="2023-08").utforare("U01", "Omsorg Öst AB").order("B1", BRUKARE_A, "U01", "RAM-tid", "600").write(
+        tmp_path)
+    r = cli("run", "--due", "--datum", "2023-10-09", "--config", str(cfg))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == f"FEL: {tmp_path / 'data/2023-09'}: Inga indata för 2023-09: mappen finns inte."
+    assert not (tmp_path / "out").exists() and not (tmp_path / "state").exists()

@@ -2,6 +2,7 @@
 
 import json
 import re
+import shutil
 from zipfile import ZipFile
 
 import pytest
@@ -10,9 +11,9 @@ from monthbuilder import BG_2, BRUKARE_A, BRUKARE_B, Month
 from test_cli import PNR, cli
 
 
-def two_months(tmp_path):
+def two_months(tmp_path, months=("2023-08", "2023-09")):
     """August and September: U01's brukare A at 50 % both months (review), U02's brukare B at 100 %."""
-    for month in ("2023-08", "2023-09"):
+    for month in months:
         m = Month(month=month).utforare("U01", "Omsorg Öst AB").utforare("U02", "Väst AB", bankgiro=BG_2)
         m.order("B1", BRUKARE_A, "U01", "RAM-tid", "600").order("B2", BRUKARE_B, "U02", "RAM-tid", "120")
         for day in range(1, 11):
@@ -33,7 +34,9 @@ def test_settled_months_come_from_history_others_from_inputs(tmp_path):
     assert r.returncode == 0, r.stderr
     doc = json.loads(out.read_text())
     assert doc["sources"] == {"2023-08": "indata", "2023-09": "historik"}
-    assert set(doc) == {"month", "months", "by", "utforare", "thresholds", "sources", "rows", "flags"}
+    assert set(doc) == {"month", "months", "by", "utforare", "thresholds", "sources", "months_without_data", "rows",
+                        "flags"}
+    assert doc["months_without_data"] == []
     u01 = [r for r in doc["rows"] if r["utforare_id"] == "U01"]
     assert [(r["month"], r["beviljad_lov_h"], r["utford_h"], r["andel_utford_procent"]) for r in u01] == [
         ("2023-08", 10.0, 5.0, 50.0), ("2023-09", 10.0, 5.0, 50.0), ("Totalt", 20.0, 10.0, 50.0)]
@@ -91,3 +94,49 @@ def test_out_with_the_table_format_is_wrong_usage(tmp_path):
     assert r.returncode == 2 and "gäller bara --format csv, xlsx eller json" in r.stderr, r.stderr
     assert not target.exists()
     assert cli("diff", "2023-09", "--months", "2", "--out", "-", "--config", str(cfg)).returncode == 0
+
+
+# A municipality's first month with lovkorning: the months before it have no folder.
+
+def test_the_first_month_shows_the_months_there_are_and_names_the_others(tmp_path):
+    cfg = two_months(tmp_path, months=("2023-09",))
+    r = cli("diff", "2023-09", "--config", str(cfg))          # --months 3: July and August have no data
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip() == "Inga data för 2023-07, 2023-08; visar 2023-09."
+    assert "2023-09 (beräknad från indata)" in r.stdout
+    r = cli("diff", "2023-09", "--format", "json", "--out", "-", "--config", str(cfg))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)                                 # standard out stays json: the note is on stderr
+    assert (doc["months"], doc["sources"], doc["months_without_data"]) == (
+        ["2023-09"], {"2023-09": "indata"}, ["2023-07", "2023-08"])
+    assert {row["month"] for row in doc["rows"]} == {"2023-09", "Totalt"}
+    r = cli("diff", "2023-09", "--format", "csv", "--out", "-", "--config", str(cfg))
+    assert r.returncode == 0 and r.stdout.lstrip("\ufeff").startswith("Månad;"), r.stdout
+
+
+def test_a_month_without_data_inside_the_window_breaks_a_run_of_months(tmp_path):
+    """Brukare A is at 50 % in July and September; August has no data. Two months in a row are
+    needed for granskning: July and September are not in a row."""
+    cfg = two_months(tmp_path, months=("2023-07", "2023-09"))
+    r = cli("diff", "2023-09", "--format", "json", "--out", "-", "--config", str(cfg))
+    assert r.returncode == 0, r.stderr
+    assert "Inga data för 2023-08; visar 2023-07, 2023-09." in r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["months"] == ["2023-07", "2023-09"] and doc["months_without_data"] == ["2023-08"]
+    assert "granskning" not in {f["flagga"] for f in doc["flags"]}
+
+
+def test_a_settled_month_whose_folder_is_gone_comes_from_history(tmp_path):
+    cfg = two_months(tmp_path)
+    assert cli("run", "2023-08", "--config", str(cfg)).returncode == 0
+    shutil.rmtree(tmp_path / "data/2023-08")
+    r = cli("diff", "2023-09", "--months", "2", "--format", "json", "--out", "-", "--config", str(cfg))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["sources"] == {"2023-08": "historik-indata-andrade", "2023-09": "indata"}
+
+
+def test_the_month_asked_for_must_have_data(tmp_path):
+    cfg = two_months(tmp_path)
+    r = cli("diff", "2023-10", "--config", str(cfg))
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.strip() == f"FEL: {tmp_path / 'data/2023-10'}: Inga indata för 2023-10: mappen finns inte."

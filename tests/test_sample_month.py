@@ -72,8 +72,8 @@ def test_diff_over_three_sample_months_finds_exactly_the_planted_flags(tmp_path)
     cfg_path = tmp_path / "lovkorning.yaml"   # the root config, with a fresh state folder
     cfg_path.write_text(f"version: 1\nextends: {REPO / 'lovkorning.yaml'}\nstate: {{dir: {tmp_path / 'state'}}}\n")
     cfg = load(cfg_path)
-    months, fig, sources = history.window(cfg, Period(2023, 9), 3, date(2023, 10, 9))
-    assert set(sources.values()) == {"indata"}
+    months, fig, sources, missing = history.window(cfg, Period(2023, 9), 3, date(2023, 10, 9))
+    assert set(sources.values()) == {"indata"} and missing == []
     got = followup.flags(fig, cfg.cfg.diff, months)
     planted = json.loads((REPO / "sample_data/2023-09/facit.json").read_text(encoding="utf-8"))["uppfoljning"]
     expected = sorted(

@@ -6,37 +6,34 @@ from __future__ import annotations
 import os
 import sys
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Optional
 
 import polars as pl
 import typer
 
+from .cli_sv import Command, Group, checked, choice, from_text, iso_date, number, whole_number
 from .config.loaded import config_path, load
 from .core.errors import EXIT_INPUT, ConfigError, Fel, LovError, Plats, os_cause
 from .core.period import Period
 from .run import history
 from . import report
 
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
-                  help="LOV-körningen för hemtjänst: validerar, avräknar och skriver betalfil.")
+# Help and usage errors in Swedish (cli_sv): plain-text help, our group and command classes.
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True, cls=Group,
+                  rich_markup_mode=None, help="LOV-körningen för hemtjänst: validerar, avräknar och skriver betalfil.")
+command = partial(app.command, cls=Command)
 
-ConfigOpt = typer.Option(None, "--config", "-c", help="Konfigurationsfil (annars $LOVKORNING_CONFIG, annars ./lovkorning.yaml).")
-
-
-def _period(month: str) -> Period:
-    try:
-        return Period.parse(month)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+ConfigOpt = typer.Option(None, "--config", "-c", metavar="FIL",
+                         help="Konfigurationsfil (annars $LOVKORNING_CONFIG, annars ./lovkorning.yaml).")
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"'{text}' är inget giltigt datum; ange ÅÅÅÅ-MM-DD, t.ex. 2023-10-09.",
-                                 param_hint="--datum") from None
+_period = from_text(Period, Period.parse, "'{value}' är ingen månad; ange ÅÅÅÅ-MM, t.ex. 2023-09.")
+
+
+def _month(help: str, required: bool = True) -> typer.models.ArgumentInfo:
+    return typer.Argument(... if required else None, parser=_period, metavar="MÅNAD", help=help, show_default=False)
 
 
 def _fail(exc: LovError) -> None:
@@ -64,34 +61,39 @@ def _warn(outcome) -> None:
         print(f"VARNING: {w}", file=sys.stderr)
 
 
-@app.command()
-def run(month: Optional[str] = typer.Argument(None, help="Månaden som avräknas, ÅÅÅÅ-MM (utelämnas med --due)."),
+@command()
+def run(month: Optional[Period] = _month("Månaden som avräknas, ÅÅÅÅ-MM (utelämnas med --due).", required=False),
         config: Optional[Path] = ConfigOpt,
         dry_run: bool = typer.Option(False, "--dry-run", help="Avräkna och visa vad som skulle betalas; skriv inget."),
         final: bool = typer.Option(False, "--final", help="Slutlig körning även före körningsdagen."),
         rattelse: bool = typer.Option(False, "--rattelse", help="Rätta en betald månad: betala eller kräv tillbaka skillnaden."),
         due: bool = typer.Option(False, "--due", help="För cron: kör den månad vars körningsdag är idag, annars inget."),
-        vanta: float = typer.Option(0.0, "--vanta", min=0, help="Vänta så här många sekunder om en annan körning pågår."),
-        datum: Optional[str] = typer.Option(None, "--datum", help="Körningens datum (ÅÅÅÅ-MM-DD), för test; annars idag.")) -> None:
+        vanta: float = typer.Option(0, "--vanta", parser=number(0), metavar="SEKUNDER",
+                                    help="Vänta så här många sekunder om en annan körning pågår."),
+        datum: Optional[date] = typer.Option(None, "--datum", parser=iso_date, metavar="ÅÅÅÅ-MM-DD",
+                                             help="Körningens datum, för test; annars idag.")) -> None:
     """Validera och avräkna månaden, skriv betalfil, avräkningar, sammanställning och manifest."""
+    from .read.indata import require_month
     from .run.runner import execute, preview
 
-    today = _date(datum) if datum else date.today()
+    if due and month:
+        raise typer.BadParameter("ange ingen månad med --due.", param_hint="MÅNAD")
+    if not due and not month:
+        raise typer.BadParameter("ange månaden, ÅÅÅÅ-MM, eller --due.", param_hint="MÅNAD")
+    today = datum or date.today()
     out = report.console()
     try:
         cfg = load(config_path(config, dict(os.environ)))
         if due:
-            if month:
-                raise typer.BadParameter("ange ingen månad med --due")
             period = Period(today.year, today.month).previous()
             day = cfg.run_day(period)
             if day != today:
                 out.print(f"Ingen körning idag ({today}). {period.label} körs {day}.")
                 return
-        elif not month:
-            raise typer.BadParameter("ange månaden, ÅÅÅÅ-MM, eller --due")
         else:
-            period = _period(month)
+            period = month
+            cfg.run_day(period)             # the config's fault first: a month without a run day (file, line)
+        require_month(cfg, period)          # before the lock and the ledger: a month not yet exported
         _warn_schedule(cfg, period)
         if dry_run:      # reads the ledger, takes no lock: what a real run would do, or its refusal
             outcome = preview(cfg, period, today, final=final or due, rattelse=rattelse)
@@ -113,18 +115,21 @@ def run(month: Optional[str] = typer.Argument(None, help="Månaden som avräknas
         raise typer.Exit(1)
 
 
-@app.command()
-def validate(month: str = typer.Argument(..., help="Månaden som valideras, ÅÅÅÅ-MM."),
+@command()
+def validate(month: Period = _month("Månaden som valideras, ÅÅÅÅ-MM."),
              config: Optional[Path] = ConfigOpt,
-             visa: int = typer.Option(50, "--visa", min=0, help="Visa högst så många fel-rader (0: alla).")) -> None:
+             visa: int = typer.Option(50, "--visa", parser=whole_number(0), metavar="ANTAL",
+                                      help="Visa högst så många fel-rader (0: alla).")) -> None:
     """Läs och validera månadens indata; visa avvikelserna. Skriver inget."""
+    from .read.indata import require_month
     from .pipeline import count_visits, rows_read, settle_month
     from .run.runner import read_carry
 
-    period = _period(month)
+    period = month
     out = report.console()
     try:
         cfg = load(config_path(config, dict(os.environ)))
+        require_month(cfg, period)
         carry, problem = read_carry(cfg, period)
         if problem:
             print(f"VARNING: {problem}", file=sys.stderr)
@@ -147,52 +152,55 @@ BY = ("utforare", "brukare", "insats")
 FORMATS = ("table", "csv", "xlsx", "json")
 
 
-@app.command()
-def diff(month: str = typer.Argument(..., help="Sista månaden i jämförelsen, ÅÅÅÅ-MM."),
-         months: int = typer.Option(3, "--months", min=1, max=36, help="Antal månader bakåt, inklusive denna."),
-         by: str = typer.Option("utforare", "--by", help="Per utforare, brukare eller insats."),
-         utforare: Optional[str] = typer.Option(None, "--utforare", help="Bara denna utförare."),
-         fmt: str = typer.Option("table", "--format", help="table, csv, xlsx eller json."),
-         out: Optional[Path] = typer.Option(None, "--out", help="Fil att skriva (csv/xlsx/json); '-' skriver till "
-                                            "standard ut med maskerade personnummer."),
+@command()
+def diff(month: Period = _month("Sista månaden i jämförelsen, ÅÅÅÅ-MM."),
+         months: int = typer.Option(3, "--months", parser=whole_number(1, 36), metavar="ANTAL",
+                                    help="Antal månader bakåt, inklusive denna (1–36)."),
+         by: str = typer.Option("utforare", "--by", parser=choice(BY), metavar="|".join(BY),
+                                help="Visa per utförare, brukare eller insats."),
+         utforare: Optional[str] = typer.Option(None, "--utforare", metavar="ID", help="Bara denna utförare."),
+         fmt: str = typer.Option("table", "--format", parser=choice(FORMATS), metavar="|".join(FORMATS),
+                                 help="Tabell i terminalen, eller fil: csv, xlsx eller json."),
+         out: Optional[Path] = typer.Option(None, "--out", metavar="FIL", help="Fil att skriva (csv/xlsx/json); '-' "
+                                            "skriver till standard ut med maskerade personnummer."),
          config: Optional[Path] = ConfigOpt) -> None:
     """Jämför utförd med beviljad tid över månader och flagga det som ska granskas."""
     from .run import followup
     from .write import diffout
 
-    if by not in BY:
-        raise typer.BadParameter(f"--by ska vara en av {', '.join(BY)}")
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"--format ska vara en av {', '.join(FORMATS)}")
     if fmt == "table" and out is not None and str(out) != "-":
         raise typer.BadParameter("gäller bara --format csv, xlsx eller json; tabellen visas bara i terminalen "
-                                 "(ange t.ex. --format csv --out FIL)", param_hint="--out")
-    period = _period(month)
+                                 "(ange t.ex. --format csv --out FIL).", param_hint="--out")
+    period = month
     try:
         cfg = load(config_path(config, dict(os.environ)))
-        labels, fig, sources = history.window(cfg, period, months, date.today())
+        labels, fig, sources, missing = history.window(cfg, period, months, date.today())
     except LovError as exc:
         _fail(exc)
-    rows = followup.view(fig, by, labels, utforare)
-    flags = followup.flags(fig, cfg.cfg.diff, labels)
+    shown = [m for m in labels if m not in missing]
+    if missing:       # on stderr: standard out stays csv or json
+        print(f"Inga data för {', '.join(missing)}; visar {', '.join(shown)}.", file=sys.stderr)
+    rows = followup.view(fig, by, shown, utforare)
+    flags = followup.flags(fig, cfg.cfg.diff, labels)     # a month without data breaks a run of months
     if utforare:
         flags = flags.filter(flags["utforare_id"] == utforare)
     text = lambda f: followup.flag_text(f, cfg.cfg.diff)  # noqa: E731
     if fmt == "table":
-        report.print_diff(report.console(), labels, sources, by, diffout.records(rows, by, mask=True),
+        report.print_diff(report.console(), shown, sources, by, diffout.records(rows, by, mask=True),
                           diffout.flag_records(flags, text, mask=True))
         return
     to_stdout = out is not None and str(out) == "-"
     recs = diffout.records(rows, by, mask=to_stdout)
-    doc = {"month": period.label, "months": labels, "by": by, "utforare": utforare,
+    doc = {"month": period.label, "months": shown, "by": by, "utforare": utforare,
            "thresholds": {k: float(v) for k, v in cfg.cfg.diff.model_dump().items()},
-           "sources": sources, "rows": recs, "flags": diffout.flag_records(flags, text, mask=to_stdout)}
+           "sources": sources, "months_without_data": missing, "rows": recs,
+           "flags": diffout.flag_records(flags, text, mask=to_stdout)}
     if fmt == "xlsx":
         if to_stdout:
-            raise typer.BadParameter("xlsx kan inte skrivas till standard ut")
-        views = {b: diffout.records(followup.view(fig, b, labels, utforare), b, mask=False) for b in BY}
+            raise typer.BadParameter("xlsx kan inte skrivas till standard ut.", param_hint="--out")
+        views = {b: diffout.records(followup.view(fig, b, shown, utforare), b, mask=False) for b in BY}
         path = out or cfg.output_dir(period.label) / "uppfoljning" / f"diff-{months}m.xlsx"
-        diffout.write_xlsx(path, views, doc["flags"], labels)
+        diffout.write_xlsx(path, views, doc["flags"], shown)
     else:
         data = diffout.to_json(doc) if fmt == "json" else diffout.to_csv(recs, by)
         if to_stdout:
@@ -204,8 +212,9 @@ def diff(month: str = typer.Argument(..., help="Sista månaden i jämförelsen, 
     report.console().print(f"Skrev {path} ({len(flags)} flaggor).")
 
 
-@app.command()
-def schedule(year: int = typer.Argument(..., min=2000, max=2100, help="Året vars månader visas."),
+@command()
+def schedule(year: int = typer.Argument(..., parser=whole_number(2000, 2100), metavar="ÅR", show_default=False,
+                                        help="Året vars månader visas."),
              config: Optional[Path] = ConfigOpt) -> None:
     """Visa varje månads körningsdag och betalningsdag för ett år."""
     from .config.checks import months_of
@@ -227,23 +236,25 @@ def schedule(year: int = typer.Argument(..., min=2000, max=2100, help="Året var
         print(f"VARNING: {f}", file=sys.stderr)
 
 
-@app.command()
-def generate(month: str = typer.Argument(..., help="Månaden som skapas, ÅÅÅÅ-MM."),
-             size: str = typer.Option("small", "--size", help="small, norrkoping, stockholm eller sweden (eller antal brukare)."),
-             model: str = typer.Option("norrkoping", "--model", help="norrkoping, norrtalje, osteraker eller osteraker-insats."),
-             seed: int = typer.Option(2023, "--seed", help="Slumpfrö: samma frö ger samma filer."),
-             folder: Path = typer.Option(..., "--dir", help="Mappen som skapas: D/lovkorning.yaml och D/data/…")) -> None:
+@command()
+def generate(month: Period = _month("Månaden som skapas, ÅÅÅÅ-MM."),
+             size: str = typer.Option("small", "--size", metavar="STORLEK",
+                                      help="small, norrkoping, stockholm eller sweden, eller ett antal brukare."),
+             model: str = typer.Option("norrkoping", "--model", metavar="MODELL",
+                                       help="norrkoping, norrtalje, osteraker eller osteraker-insats."),
+             seed: int = typer.Option(2023, "--seed", parser=whole_number(), metavar="TAL",
+                                      help="Slumpfrö: samma frö ger samma filer."),
+             folder: Path = typer.Option(..., "--dir", metavar="MAPP", show_default=False,
+                                         help="Mappen som skapas: MAPP/lovkorning.yaml och MAPP/data/…")) -> None:
     """Skapa en syntetisk månad (brukare, beställningar, uppehåll, besök, planterade avvikelser)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .synth import MODELS, SIZES
+    from .synth import MODELS, SIZES   # the generator's import is slow: here, not for --help
     from .synth.scaffold import scaffold
 
-    period = _period(month)
-    if size not in SIZES and not size.isdigit():
-        raise typer.BadParameter(f"--size ska vara en av {', '.join(SIZES)} eller ett antal brukare")
-    if model not in MODELS:
-        raise typer.BadParameter(f"--model ska vara en av {', '.join(MODELS)}")
+    period = month
+    size = checked("--size", choice(list(SIZES), "ett antal brukare", str.isdigit), size)
+    model = checked("--model", choice(MODELS), model)
     out = report.console()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f} %"),
                   TimeElapsedColumn(), console=out, transient=not out.is_terminal) as progress:
@@ -263,15 +274,16 @@ def generate(month: str = typer.Argument(..., help="Månaden som skapas, ÅÅÅ�
         out.print(", ".join(f"{k} {v} rader" for k, v in rows.items()))
 
 
-@app.command("check-config")
-def check_config(path: Optional[Path] = typer.Argument(None, help="Konfigurationsfil (annars som för run)."),
-                 month: Optional[str] = typer.Option(None, "--manad", help="Visa rater för denna månad (ÅÅÅÅ-MM).")) -> None:
+@command("check-config")
+def check_config(path: Optional[Path] = typer.Argument(None, metavar="FIL", help="Konfigurationsfil (annars som för run)."),
+                 month: Optional[Period] = typer.Option(None, "--manad", parser=_period, metavar="MÅNAD",
+                                                        help="Visa rater för denna månad (ÅÅÅÅ-MM).")) -> None:
     """Läs in och förklara en konfiguration; avslutar med fel om något är fel."""
     from .config.checks import months_of
     from .core.schedule import payment_date
 
     today = date.today()
-    period = _period(month) if month else Period(today.year, today.month).previous()
+    period = month or Period(today.year, today.month).previous()
     try:
         cfg = load(config_path(path, dict(os.environ)))
         months = dict.fromkeys(months_of(today.year, today.year + 1) + [period])
@@ -306,7 +318,7 @@ def check_config(path: Optional[Path] = typer.Argument(None, help="Konfiguration
 def main() -> None:
     os.umask(0o077)   # everything the run creates (outputs, ledger, history, lock) is the owner's only
     try:
-        app()
+        app(prog_name="lovkorning")       # also when started as python -m or -c
     except SystemExit:
         raise
     except KeyboardInterrupt:

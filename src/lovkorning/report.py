@@ -153,7 +153,8 @@ def print_diff(out: Console, months: list[str], sources: dict[str, str], by: str
     label = {"historik": "avräknad, ur historiken", "indata": "beräknad från indata",
              "historik-indata-andrade": "avräknad, ur historiken; OBS indata har ändrats sedan körningen"}
     src = ", ".join(f"{m} ({label[s]})" for m, s in sources.items())
-    out.print(f"Utförd jämfört med beviljad tid per {by}: {src}")
+    view = {"utforare": "utförare"}.get(by, by)      # the option's value (utforare) in words
+    out.print(f"Utförd jämfört med beviljad tid per {view}: {src}")
     keys = list(recs[0]) if recs else []
     numeric = tuple(i for i, k in enumerate(keys) if k not in ("month", "utforare_id", "namn", "brukare_id", "insats"))
     t = _table(*(DIFF_SHORT.get(k, k) for k in keys), right=numeric)

@@ -50,12 +50,12 @@ KODER: dict[str, Kod] = {
         Kod("besok-utan-insats", "varning", "Besök utan registrerad insats"),
         Kod("samtidiga-besok", "varning", "Samma personal hos två brukare samtidigt"),
         Kod("dubbelbemanning-saknas", "varning", "Två personal samtidigt utan dubbelbemanning i beställningen"),
-        Kod("besok-utan-bestallning", "varning", "Besök hos brukare utan beställning hos utföraren"),
+        Kod("besok-utan-bestallning", "varning", "Besök hos brukare utan verkställd beställning hos utföraren"),
         Kod("insats-ej-i-bestallning", "varning", "Insatsen finns inte i beställningen"),
         Kod("insats-ej-i-lov", "info", "Insatsen ingår inte i LOV"),
         Kod("insats-utan-regel", "varning", "Insatsen omfattas inte av någon ersättningsregel"),
         Kod("besok-under-uppehall", "info", "Besök under uppehåll"),
-        Kod("zon-saknas", "info", "Brukaren saknar beställning hos utföraren; standardzonen används"),
+        Kod("zon-saknas", "info", "Brukaren saknar verkställd beställning hos utföraren (zonen: se meddelandet)"),
         Kod("avbojt-besok", "info", "Avböjt besök"),
         Kod("over-antal", "info", "Fler registreringar än beställningen ersätter"),
         Kod("utanfor-perioden", "info", "Utanför den avräknade månaden"),
@@ -64,7 +64,7 @@ KODER: dict[str, Kod] = {
         Kod("bestallning-ej-i-lov", "info", "Beställd insats ingår inte i LOV"),
         Kod("bestallning-utan-regel", "varning", "Beställd insats omfattas inte av någon ersättningsregel"),
         Kod("genomforandeplan-redan-ersatt", "info", "Genomförandeplan redan ersatt"),
-        Kod("genomforandeplan-utan-bestallning", "varning", "Genomförandeplan utan beställning hos utföraren"),
+        Kod("genomforandeplan-utan-bestallning", "varning", "Genomförandeplan utan verkställd beställning hos utföraren"),
     ]
 }
 

@@ -48,6 +48,33 @@ def empty_frame(name: str) -> pl.DataFrame:
     return add_absent(name, base, []).rename(minutes)
 
 
+def _month_bound(cfg: LoadedConfig, name: str) -> bool:
+    """Does the file's place change with the month (`{month}` in its path or in inputs.dir)? A
+    register kept beside the month folders (`inputs.utforare`) says nothing of a month's data."""
+    return "{month}" in (getattr(cfg.cfg.inputs, name) or cfg.cfg.inputs.dir)
+
+
+def has_inputs(cfg: LoadedConfig, period: Period) -> bool:
+    """Is any of the month's own input files there? A config whose paths do not change with the
+    month cannot tell one month from another: every month counts as there."""
+    bound = [n for n in INPUT_FILES if _month_bound(cfg, n)]
+    return not bound or any(
+        locate(cfg.input_dir(period.label), n, cfg.input_path(n, period.label)) is not None for n in bound)
+
+
+def require_month(cfg: LoadedConfig, period: Period) -> None:
+    """An InputError naming the month and the folder looked in when none of the month's files is
+    there: a month not yet exported, not one file missing from an export (read_one says which)."""
+    if has_inputs(cfg, period):
+        return
+    folder = cfg.input_dir(period.label)
+    if not folder.is_dir():
+        raise InputError(Fel(f"Inga indata för {period.label}: mappen finns inte.", Plats(str(folder))))
+    names = ", ".join(n for n in INPUT_FILES if _month_bound(cfg, n))
+    raise InputError(Fel(f"Inga indata för {period.label}: mappen har ingen av månadens indatafiler ({names}).",
+                         Plats(str(folder))))
+
+
 def read_one(cfg: LoadedConfig, period: Period, name: str) -> tuple[pl.DataFrame, pl.DataFrame, Source | None]:
     path = locate(cfg.input_dir(period.label), name, cfg.input_path(name, period.label))
     if path is None:
@@ -68,6 +95,7 @@ def read_one(cfg: LoadedConfig, period: Period, name: str) -> tuple[pl.DataFrame
 
 
 def read_month(cfg: LoadedConfig, period: Period) -> Indata:
+    require_month(cfg, period)
     frames, findings, sources = {}, [], []
     for name in INPUT_FILES:
         df, f, src = read_one(cfg, period, name)

@@ -18,6 +18,7 @@ import polars as pl
 from ..config.insatser import insats_classes, within_lov
 from ..config.loaded import LoadedConfig
 from ..core.period import Period
+from ..read.indata import has_inputs, require_month
 
 TID = {"month": pl.String, "utforare_id": pl.String, "brukare_id": pl.String, "insats": pl.String,
        "beviljad_lov_sek": pl.Int64, "utford_sek": pl.Int64, "antal_besok": pl.Int64, "besok_forsta": pl.Int64}
@@ -105,10 +106,16 @@ def _tid(df: pl.DataFrame) -> pl.DataFrame:
     return df.select(list(TID)).cast(TID)
 
 
+def saved(cfg: LoadedConfig, period: Period) -> bool:
+    """Has a run kept the month's figures in the state folder?"""
+    d = folder(cfg, period.label)
+    return (d / "tid.parquet").exists() and (d / "utforare.parquet").exists()
+
+
 def load_or_compute(cfg: LoadedConfig, period: Period, today: date) -> Figures:
     """A settled month from the state folder; a month never run, from its inputs."""
     d = folder(cfg, period.label)
-    if (d / "tid.parquet").exists() and (d / "utforare.parquet").exists():
+    if saved(cfg, period):
         meta = json.loads((d / "meta.json").read_text()) if (d / "meta.json").exists() else {}
         source = "historik-indata-andrade" if inputs_changed(cfg, period, meta) else "historik"
         return Figures(_tid(pl.read_parquet(d / "tid.parquet")),
@@ -117,12 +124,19 @@ def load_or_compute(cfg: LoadedConfig, period: Period, today: date) -> Figures:
     return figures(settle_month(cfg, period, today), cfg)
 
 
-def window(cfg: LoadedConfig, last: Period, months: int, today: date) -> tuple[list[str], Figures, dict[str, str]]:
-    """The `months` months ending with `last`, oldest first, and where each came from."""
+def window(cfg: LoadedConfig, last: Period, months: int, today: date
+           ) -> tuple[list[str], Figures, dict[str, str], list[str]]:
+    """The `months` months ending with `last`, oldest first; their figures and where each came
+    from; and the months with neither history nor inputs (left out: the months before a
+    municipality started with lovkorning). `last`, asked for by name, must be there."""
     periods = [last]
     for _ in range(months - 1):
         periods.insert(0, periods[0].previous())
-    figs = [load_or_compute(cfg, p, today) for p in periods]
+    if not saved(cfg, last):
+        require_month(cfg, last)
+    shown = [p for p in periods if saved(cfg, p) or has_inputs(cfg, p)]
+    figs = [load_or_compute(cfg, p, today) for p in shown]
     return ([p.label for p in periods],
             Figures(pl.concat([f.tid for f in figs]), pl.concat([f.utforare for f in figs])),
-            {p.label: f.source for p, f in zip(periods, figs)})
+            {p.label: f.source for p, f in zip(shown, figs)},
+            [p.label for p in periods if p not in shown])

@@ -1,6 +1,8 @@
 """Findings that need the orders and the model: what a visit or an order line means for pay.
 
-- besok-utan-bestallning: a counted visit at a brukare with no order at that utförare this month.
+- besok-utan-bestallning: a counted visit at a brukare with no order at that utförare in force and
+  verkställd this month; the message says why (why_no_order), as do zon-saknas and
+  genomforandeplan-utan-bestallning.
 - insats-ej-i-bestallning: the brukare has orders there, but none for this insats that day.
 - insats-ej-i-lov / bestallning-ej-i-lov: the insats is matched only by `basis: none` rules.
 - insats-utan-regel / bestallning-utan-regel: no rule names the insats (never silently dropped).
@@ -19,7 +21,7 @@ from ..core import avvikelser as av
 from ..config.insatser import insats_classes
 from .beviljad import uppehall_days
 from .bases import plan_status
-from .context import Context
+from .context import Context, with_zon
 
 
 def visit_findings(ctx: Context) -> pl.DataFrame:
@@ -45,20 +47,67 @@ def visit_findings(ctx: Context) -> pl.DataFrame:
     hit = _with_source(ctx, hit)
     rows = {k: hit.filter(pl.col(k)) for k in cases}
     for k in ("besok-utan-bestallning", "zon-saknas"):
-        rows[k] = rows[k].unique("besok_id", keep="first", maintain_order=True)
+        rows[k] = why_no_order(rows[k].unique("besok_id", keep="first", maintain_order=True), ctx)
+    zon = with_zon(rows["zon-saknas"], ctx, "datum")
     return av.concat([
-        av.from_rows("besok-utan-bestallning", rows["besok-utan-bestallning"],
-                     "Brukaren har ingen beställning hos utföraren denna månad."),
-        av.from_rows("zon-saknas", rows["zon-saknas"], f"Brukaren har ingen beställning hos utföraren; zonen "
-                     f"'{ctx.cfg.cfg.default_zon}' används för besöket."),
-        av.from_rows("insats-ej-i-bestallning", rows["insats-ej-i-bestallning"], pl.format(
-            "Insatsen '{}' finns inte i brukarens beställning den {}.", pl.col("insats"), pl.col("datum"))),
+        av.from_rows("besok-utan-bestallning", rows["besok-utan-bestallning"], pl.format("{}.", pl.col("_varfor"))),
+        av.from_rows("zon-saknas", zon, pl.when(pl.col("_ingen")).then(pl.format(
+            "{}; zonen '{}' används för besöket.", pl.col("_varfor"), pl.col("zon"))).otherwise(pl.format(
+            "{}; zonen '{}' från beställningen används för besöket.", pl.col("_varfor"), pl.col("zon")))),
+        av.from_rows("insats-ej-i-bestallning", _insats_not_ordered(rows["insats-ej-i-bestallning"], ctx),
+                     pl.col("_varfor")),
         av.from_rows("insats-ej-i-lov", rows["insats-ej-i-lov"], pl.format(
             "Insatsen '{}' ersätts inte enligt modellen (ingår ej i LOV).", pl.col("insats"))),
         av.from_rows("insats-utan-regel", rows["insats-utan-regel"], pl.format(
             "Insatsen '{}' omfattas inte av någon ersättningsregel och ersätts inte.", pl.col("insats"))),
         _during_pause(ctx),
     ])
+
+
+def why_no_order(rows: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """`rows` (utforare_id, brukare_id) with `_varfor`, why the brukare has no order at the
+    utförare that is in force and verkställd this month (ctx.order_lines), as the start of a
+    Swedish sentence, and `_ingen`, true where the brukare has no order there at all. Among orders
+    in force in the month (none verkställd in it), the earliest verkställighetsdatum, else that
+    none has one; without such orders, the last day of the latest earlier order and the first day
+    of the next later one."""
+    p = ctx.period
+    in_month = (pl.col("giltig_fran") <= p.end) & (pl.col("giltig_till").is_null() | (pl.col("giltig_till") >= p.start))
+    per = ctx.orders.group_by("utforare_id", "brukare_id").agg(
+        in_month.any().alias("_i_manaden"),
+        pl.col("verkstalld_fran").filter(in_month).min().alias("_verkstalls"),
+        pl.col("giltig_till").filter(pl.col("giltig_till") < p.start).max().alias("_till"),
+        pl.col("giltig_fran").filter(pl.col("giltig_fran") > p.end).min().alias("_fran"))
+    order = "Brukarens beställning hos utföraren"
+    why = (pl.when(pl.col("_i_manaden").is_null()).then(pl.lit("Brukaren har ingen beställning hos utföraren"))
+           .when(pl.col("_i_manaden") & pl.col("_verkstalls").is_not_null()).then(
+               pl.format(order + " verkställs först {}", pl.col("_verkstalls")))
+           .when(pl.col("_i_manaden")).then(pl.lit(order + " är inte verkställd (verkställighetsdatum saknas)"))
+           .when(pl.col("_till").is_not_null() & pl.col("_fran").is_not_null()).then(pl.format(
+               order + " gällde till och med {}, nästa gäller från {}", pl.col("_till"), pl.col("_fran")))
+           .when(pl.col("_till").is_not_null()).then(pl.format(order + " gällde till och med {}", pl.col("_till")))
+           .otherwise(pl.format(order + " gäller först från {}", pl.col("_fran"))))
+    pair = ["utforare_id", "brukare_id"]
+    keyed = rows.with_columns(pl.col(pair).cast(pl.String))
+    return keyed.join(per, on=pair, how="left", maintain_order="left").with_columns(
+        why.alias("_varfor"), pl.col("_i_manaden").is_null().alias("_ingen"))
+
+
+def _insats_not_ordered(rows: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """`rows` (visits × insats) with `_varfor`: the insats is not in the brukare's order that day;
+    where the brukare has an order of it at the utförare, on which days that order is in force."""
+    keys = ["utforare_id", "brukare_id", "insats"]
+    per = ctx.orders.group_by(keys).agg(
+        pl.col("giltig_fran").min().alias("_fran"),
+        pl.when(pl.col("giltig_till").is_null().any()).then(None).otherwise(pl.col("giltig_till").max()).alias("_till"))
+    r = rows.with_columns(pl.col(keys).cast(pl.String)).join(per, on=keys, how="left", maintain_order="left")
+    head = pl.format("Insatsen '{}' finns inte i brukarens beställning den {}", pl.col("insats"), pl.col("datum"))
+    return r.with_columns(
+        pl.when(pl.col("datum") < pl.col("_fran")).then(pl.format("{}: beställningen av insatsen gäller från {}.", head,
+                                                                  pl.col("_fran")))
+        .when(pl.col("datum") > pl.col("_till")).then(pl.format("{}: beställningen av insatsen gällde till och med {}.",
+                                                                head, pl.col("_till")))
+        .otherwise(pl.format("{}.", head)).alias("_varfor"))
 
 
 def _with_source(ctx: Context, rows: pl.DataFrame) -> pl.DataFrame:
@@ -150,6 +199,6 @@ def plan_findings(ctx: Context) -> pl.DataFrame:
                      "En tidigare genomförandeplan för brukaren hos utföraren finns; bara den första ersätts.", "godkand"),
         av.from_rows("utanfor-perioden", p.filter(pl.col("status").is_in(["tidigare", "senare"])),
                      "Genomförandeplanen godkändes utanför månaden och ersätts inte nu.", "godkand"),
-        av.from_rows("genomforandeplan-utan-bestallning", p.filter(pl.col("status") == "utan-bestallning"),
-                     "Brukaren har ingen beställning hos utföraren denna månad; planen ersätts inte.", "godkand"),
+        av.from_rows("genomforandeplan-utan-bestallning", why_no_order(p.filter(pl.col("status") == "utan-bestallning"), ctx),
+                     pl.format("{}; planen ersätts inte.", pl.col("_varfor")), "godkand"),
     ])
