@@ -184,7 +184,7 @@ def test_diff_workbook_prints_every_view_and_keeps_its_charts_inside(tmp_path):
     cfg_path = tmp_path / "lovkorning.yaml"
     cfg_path.write_text(f"version: 1\nextends: {REPO / 'lovkorning.yaml'}\nstate: {{dir: {tmp_path / 'state'}}}\n")
     cfg = load(cfg_path)
-    months, fig, _ = history.window(cfg, Period(2023, 9), 3, date(2023, 10, 9))
+    months, fig, _, _ = history.window(cfg, Period(2023, 9), 3, date(2023, 10, 9))
     views = {b: diffout.records(followup.view(fig, b, months, None), b, mask=False)
              for b in ("utforare", "brukare", "insats")}
     flags = diffout.flag_records(followup.flags(fig, cfg.cfg.diff, months), lambda f: f, mask=False)
