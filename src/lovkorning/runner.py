@@ -125,6 +125,7 @@ def execute(cfg: LoadedConfig, period: Period, today: date, *, final: bool = Fal
         except STORAGE_ERRORS as exc:
             raise state_unusable(exc, cfg.state_dir()) from None
         try:
+            tell(ledger.notes)
             try:
                 tell(recover(cfg, ledger, period))
                 paid = ledger.paid_runs(period.label)
@@ -203,8 +204,8 @@ def read_carry(cfg: LoadedConfig, period: Period) -> tuple[WeekCarry | None, str
             if ledger:
                 ledger.close()
     except sqlite3.Error as exc:
-        return None, (f"Liggaren i {cfg.state_dir()} kan inte läsas ({os_cause(exc)[0]}): schablon per vecka "
-                      f"räknas utan det som {period.previous().label} betalade.")
+        return None, (f"Liggaren i {cfg.state_dir()} kan inte läsas ({os_cause(exc, cfg.state_dir())[0]}): schablon per "
+                      f"vecka räknas utan det som {period.previous().label} betalade.")
 
 
 def _check_unpaid(period: Period, rattelse: bool) -> None:
@@ -281,14 +282,14 @@ def _commit(cfg: LoadedConfig, ledger: Ledger, settled: Settled, kind: str, plan
             raise not_written(exc, final) from None
         unnamed = f"betalfilen ligger kvar som {version / staged(plan.name)}, " if has_file and not (
             final / plan.name).is_file() else ""
-        warnings.append(f"Utdata är på plats, men versionerna kunde inte ordnas färdigt ({os_cause(exc)[0]}): "
+        warnings.append(f"Utdata är på plats, men versionerna kunde inte ordnas färdigt ({os_cause(exc, final)[0]}): "
                         f"{unnamed}nästa körning av månaden gör det; den betalar inte igen.")
     crash_point("efter-byte")
     try:
         ledger.finish(rid)
     except STORAGE_ERRORS as exc:
         warnings.append(f"Körningen är klar och utdata på plats, men liggaren kunde inte markera den klar "
-                        f"({os_cause(exc)[0]}). Nästa körning av månaden gör det; den betalar inte igen.")
+                        f"({os_cause(exc, cfg.state_dir())[0]}). Nästa körning av månaden gör det; den betalar inte igen.")
     warnings += _save_history(cfg, settled)
     said = _said(kind, settled, paying)
     if owed:
@@ -322,7 +323,7 @@ def _finish_quietly(ledger: Ledger, rid: int, state: str) -> None:
 
 def state_unusable(exc: Exception, state: Path) -> OutputError:
     """The state folder (lock and ledger) cannot be written: the run stops before it pays."""
-    cause, remedy = os_cause(exc)
+    cause, remedy = os_cause(exc, state)
     return OutputError(Fel(f"Tillståndsmappen (lås och liggare) kan inte användas: {cause}. Inget betalades; "
                            f"{remedy} och kör igen.", Plats(str(state))))
 
@@ -331,7 +332,7 @@ def not_written(exc: OSError, final: Path) -> OutputError:
     """A full disk or a forbidden folder while the outputs were written: before the ledger
     records anything, so nothing is paid; the message says what to fix (never the exception's
     own text, which names files only)."""
-    cause, remedy = os_cause(exc)
+    cause, remedy = os_cause(exc, final)
     return OutputError(Fel(f"Utdata kunde inte skrivas: {cause}. Inget betalades och inget registrerades; "
                            f"{remedy} och kör igen.", Plats(str(final))))
 
