@@ -3,6 +3,7 @@ corrections (rättelse), the schedule, and the lock. Through the real command li
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -101,7 +102,13 @@ def test_a_correction_pays_or_claims_back_only_the_difference(tmp_path):
     lb = check_lb_file((out / "betalning/lov-2023-09-rattelse-1.txt").read_bytes())
     assert [(p["kind"], p["amount_ore"]) for p in lb["payments"]] == [("14", HOUR), ("16", HOUR)]
     assert lb["total_ore"] == 0
-    assert (out / "betalning/lov-2023-09.txt").exists()               # the original payment, kept
+    # the original payment is kept for the record, under a name no upload takes: one file to send
+    assert sorted(p.name for p in (out / "betalning").iterdir()) == ["lov-2023-09-rattelse-1.txt",
+                                                                      "lov-2023-09.txt.historik"]
+    first = tmp_path / "out/.2023-09.versions" / sorted(os.listdir(tmp_path / "out/.2023-09.versions"))[0]
+    assert sorted(p.name for p in (first / "betalning").iterdir()) == ["lov-2023-09.txt.historik"]
+    assert (first / "betalning/lov-2023-09.txt.historik").read_bytes() == \
+        (out / "betalning/lov-2023-09.txt.historik").read_bytes()
     sheet = {row[0]: row[1] for row in load_workbook(out / "avrakning/U02.xlsx")["Rättelse"].iter_rows(values_only=True)}
     assert (sheet["Tidigare utbetalt"], sheet["Ny avräkning"], sheet["Skillnad"]) == (2260.0, 1808.0, -452.0)
     # the sammanställning shows the month's amounts and what this correction pays or claims back
@@ -130,6 +137,45 @@ def test_a_second_correction_settles_against_the_first(tmp_path):
     lb = check_lb_file((tmp_path / "out/2023-09/betalning/lov-2023-09-rattelse-2.txt").read_bytes())
     assert [(p["kind"], p["amount_ore"]) for p in lb["payments"]] == [("14", HOUR)]
     assert sum(o for u, o, _ in paid(tmp_path) if u == "U01") == 12 * HOUR
+    # one file to send after two corrections; every version keeps what it sent, named as history
+    assert sendable_and_history(tmp_path) == {
+        "001": ([], ["lov-2023-09.txt.historik"]),
+        "002": ([], ["lov-2023-09-rattelse-1.txt.historik", "lov-2023-09.txt.historik"]),
+        "003": (["lov-2023-09-rattelse-2.txt"],
+                ["lov-2023-09-rattelse-1.txt.historik", "lov-2023-09.txt.historik"])}
+    assert os.path.basename(os.path.realpath(tmp_path / "out/2023-09")).startswith("003-")
+    man = json.loads((tmp_path / "out/2023-09/manifest.json").read_text())
+    assert man["payment"]["file"] == "betalning/lov-2023-09-rattelse-2.txt"
+    assert {o["file"] for o in man["outputs"] if o["file"].startswith("betalning/")} == {
+        "betalning/lov-2023-09-rattelse-2.txt", "betalning/lov-2023-09-rattelse-1.txt.historik",
+        "betalning/lov-2023-09.txt.historik"}
+
+
+def sendable_and_history(tmp_path) -> dict[str, tuple[list[str], list[str]]]:
+    """Per version (by number): its payment folder's files named for sending, and the others."""
+    found = {}
+    for v in sorted((tmp_path / "out/.2023-09.versions").iterdir()):
+        names = sorted(p.name for p in (v / "betalning").iterdir())
+        found[v.name[:3]] = ([n for n in names if n.endswith((".txt", ".xml"))],
+                             [n for n in names if not n.endswith((".txt", ".xml"))])
+    return found
+
+
+def test_an_older_versions_payment_file_named_for_sending_is_renamed_as_history(tmp_path):
+    """Versions written before issue 19 kept their payment files' names: the next run of the month
+    names them as history, saying so, and changes nothing else."""
+    cfg = month().write(tmp_path)
+    assert run(cfg).returncode == 0
+    month(ram_a="660").write(tmp_path)
+    assert run(cfg, "--rattelse", day="2023-10-20").returncode == 0
+    first = next((tmp_path / "out/.2023-09.versions").glob("001-*/betalning"))
+    (first / "lov-2023-09.txt.historik").rename(first / "lov-2023-09.txt")      # as an older version left it
+    published = digests(tmp_path / "out/2023-09")
+    r = run(cfg, "--rattelse", day="2023-10-21")
+    assert r.returncode == 0 and "inga nya betalningar" in r.stdout, r.stderr
+    assert f"VARNING: {first / 'lov-2023-09.txt'} heter nu lov-2023-09.txt.historik" in r.stderr, r.stderr
+    assert sendable_and_history(tmp_path)["001"] == ([], ["lov-2023-09.txt.historik"])
+    assert digests(tmp_path / "out/2023-09") == published
 
 
 def test_a_correction_of_an_unpaid_month_is_a_usage_error(tmp_path):

@@ -9,6 +9,7 @@ from lxml import etree
 
 from lovkorning.pay.pain001 import parse_pain001_totals
 from test_cli import cli
+from test_kill import only_the_published_version_has_files_to_send
 from test_ledger import HOUR, month
 
 XSD = Path(__file__).resolve().parents[1].parent / "shared" / "xsd" / "pain.001.001.03.xsd"
@@ -39,3 +40,6 @@ def test_pain001_run_validates_and_reconciles(tmp_path):
     paid = dict(ledger.execute("SELECT utforare_id, SUM(ore) FROM payments GROUP BY utforare_id").fetchall())
     assert paid == {"U01": 11 * HOUR, "U02": 5 * HOUR}      # the credit was not made, so it is not recorded
     assert "skyldiga kommunen" in r.stdout
+    # one file to send, in the published version; the first one is kept as history (issue 19)
+    assert only_the_published_version_has_files_to_send(tmp_path) == ["lov-2023-09-rattelse-1.xml"]
+    assert (out / "betalning/lov-2023-09.xml.historik").is_file()

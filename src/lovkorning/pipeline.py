@@ -1,8 +1,9 @@
 """The run, top to bottom: read → validate → settle → write → reconcile.
 
-`settle_month` is pure apart from reading the inputs; `write_outputs` writes into a temporary
-folder beside the output folder, reconciles payment file, workbooks and manifest to the öre, and
-only then moves the folder into place. A run that cannot prove the totals writes no payment file.
+`settle_month` is pure apart from reading the inputs; `write_outputs` writes into a version folder
+beside the output folder and reconciles payment file, workbooks and manifest to the öre; the runner
+then publishes the folder (outputs.publish). A run that cannot prove the totals leaves no payment
+file.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from .settle.adjust import add_supplements, adjustments, brukare_zon, time_table
 from .visits.pairing import Visits, pair_visits
 from .visits.checks import double_staffing
 from .write.files import avvikelser_csv, config_files, manifest, private_file, sha256
-from .write.versions import crash_point
+from .write.versions import crash_point, published_name, staged
 from .pay.lb import Payment, parse_lb_totals, render_lb
 
 
@@ -119,8 +120,9 @@ class PaymentPlan:
 
 
 def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: PaymentPlan | None) -> dict:
-    """Write every output into the version folder; the payment file goes in last, and only when
-    the files on disk reconcile. Returns the reconciliation (raises if it failed)."""
+    """Write every output into the version folder; the payment file goes in last, under its staged
+    name (it is named for sending when the version is published: outputs.publish), and stays only
+    when the files on disk reconcile. Returns the reconciliation (raises if it failed)."""
     from .write.besok import write_besok
     from .write.readback import summary_paid          # the writers and openpyxl: not needed for --dry-run
     from .write.sammanstallning import write_sammanstallning
@@ -138,16 +140,18 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     for name, data in (plan.carried if plan else {}).items():
         private_file(version / name, data)
     pay_bytes, remaining = render_payments(cfg, avr, plan.payments) if plan and plan.payments else (b"", [])
-    rec = reconcile(avr, read_back(avr, version), summary_paid(version / "sammanstallning.xlsx"), pay_bytes, plan,
-                    cfg.cfg.payment_format)
+    rec = None
+    try:
+        written = _staged_payment_file(version, plan, pay_bytes)
+        rec = reconcile(avr, read_back(avr, version), summary_paid(version / "sammanstallning.xlsx"), written, plan,
+                        cfg.cfg.payment_format)
+    finally:
+        if pay_bytes and not (rec and rec["ok"]):        # no payment file unless everything agrees
+            (version / staged(plan.name)).unlink(missing_ok=True)
     rec["remaining_credits_ore"] = {p.bankgiro: p.amount_ore for p in remaining}
-    if rec["ok"] and pay_bytes:
-        crash_point("fore-betalfil")
-        private_file(version / plan.name, pay_bytes)
-        crash_point("efter-betalfil")
     for d in [version, *(p for p in version.rglob("*") if p.is_dir())]:
         d.chmod(0o700)
-    outputs = {str(p.relative_to(version)): sha256(p) for p in sorted(version.rglob("*")) if p.is_file()}
+    outputs = {published_name(str(p.relative_to(version))): sha256(p) for p in sorted(version.rglob("*")) if p.is_file()}
     pay = {"file": plan.name, "format": cfg.cfg.payment_format, "records": rec["payment_records"],
            "total_ore": rec["payment_file_ore"]} if rec["ok"] and pay_bytes else None
     private_file(version / "manifest.json", manifest(avr, cfg.sha256, cfg.path, settled.indata.sources, outputs, pay, rec,
@@ -155,6 +159,19 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     if not rec["ok"]:
         raise ReconciliationError(f"Avstämningen misslyckades: {rec}. Ingen betalfil skrevs.")
     return rec
+
+
+def _staged_payment_file(version: Path, plan: PaymentPlan | None, pay_bytes: bytes) -> bytes:
+    """Write the payment file under its staged name (outputs.staged: no upload takes it; it gets
+    its name when the version is published) and read it back, for the reconciliation to check
+    the file on disk. No payment: b""."""
+    if not pay_bytes:
+        return b""
+    path = version / staged(plan.name)
+    crash_point("fore-betalfil")
+    private_file(path, pay_bytes)
+    crash_point("efter-betalfil")
+    return path.read_bytes()
 
 
 def week_record(cfg: LoadedConfig, settled: Settled) -> dict | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import errno
 import re
+import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # Anything shaped like a personnummer or samordningsnummer (10 or 12 digits, with or without -, +
 # or a space before the last four): a message quotes what a cell held, and a cell may hold a
@@ -106,9 +108,31 @@ SQLITE_CAUSES = {13: errno.ENOSPC, 8: errno.EROFS, 3: errno.EACCES, 10: errno.EI
 SQLITE_BROKEN = {11, 26}       # SQLITE_CORRUPT, SQLITE_NOTADB
 
 
-def os_cause(exc: Exception) -> tuple[str, str]:
+FULL_BELOW = 1 << 20     # bytes free under which an I/O error is put down to a full disk
+
+
+def os_cause(exc: Exception, where: Path | str | None = None) -> tuple[str, str]:
     """(cause, remedy) of an OSError, also one raised by polars, which gives no errno, or of a
-    SQLite error (sqlite3.Error: its result code)."""
+    SQLite error (sqlite3.Error: its result code). SQLite reports some writes on a full disk as
+    an I/O error (growing its -shm file: SQLITE_IOERR_SHMSIZE): an I/O error where the disk of
+    `where` (a path, or the nearest folder above it that exists) is full says so."""
+    cause = _os_cause(exc)
+    if cause == OS_CAUSES[errno.EIO] and where is not None and _disk_full(Path(where)):
+        return OS_CAUSES[errno.ENOSPC]
+    return cause
+
+
+def _disk_full(path: Path) -> bool:
+    for folder in (path, *path.parents):
+        if folder.exists():
+            try:
+                return shutil.disk_usage(folder).free < FULL_BELOW
+            except OSError:
+                return False
+    return False
+
+
+def _os_cause(exc: Exception) -> tuple[str, str]:
     if not isinstance(exc, OSError):
         code = getattr(exc, "sqlite_errorcode", None)
         if code is not None and code & 0xFF in SQLITE_CAUSES:

@@ -4,17 +4,23 @@ payment, so a month is paid once.
 A run is recorded in two steps around the moment its outputs are moved into place: first as
 `pågår` with its payments, then `klar`. A run killed in between is settled at the next start by
 looking at which outputs are in place (`recover`). Only payments of `klar` runs count as paid.
+
+A ledger is complete or absent: a new one is made beside its place and renamed into it with every
+table, and an existing one gains what an older version lacked in one transaction. So a full disk
+never leaves a ledger without tables (older versions could; such a ledger, which holds nothing,
+is made anew, saying so).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-SCHEMA = """
+TABLES = ("""
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
     run_id TEXT NOT NULL,
@@ -28,13 +34,13 @@ CREATE TABLE IF NOT EXISTS runs (
     payment_date TEXT NOT NULL,
     total_ore INTEGER NOT NULL,
     version TEXT NOT NULL            -- the output folder version this run wrote
-);
+)""", """
 CREATE TABLE IF NOT EXISTS settled (    -- what each utförare is owed for the month, per run
     run INTEGER NOT NULL REFERENCES runs(id),
     month TEXT NOT NULL,
     utforare_id TEXT NOT NULL,
     ore INTEGER NOT NULL
-);
+)""", """
 CREATE TABLE IF NOT EXISTS payments (   -- what went into a payment file: + to the utförare, - credited back
     run INTEGER NOT NULL REFERENCES runs(id),
     month TEXT NOT NULL,
@@ -42,7 +48,7 @@ CREATE TABLE IF NOT EXISTS payments (   -- what went into a payment file: + to t
     ore INTEGER NOT NULL,
     file TEXT NOT NULL,
     bankgiro TEXT                    -- where it went (NULL in ledgers older than this column)
-);
+)""", """
 CREATE TABLE IF NOT EXISTS veckor (     -- schablon registrations paid in the ISO week that goes on into
     run INTEGER NOT NULL REFERENCES runs(id),   -- the next month: that month's share of antal is what is left
     month TEXT NOT NULL,
@@ -50,8 +56,79 @@ CREATE TABLE IF NOT EXISTS veckor (     -- schablon registrations paid in the IS
     bestallning_id TEXT NOT NULL,
     vecka TEXT NOT NULL,             -- 2023-V39
     antal INTEGER NOT NULL
-);
-"""
+)""")
+# Ledgers written before payments kept their bankgiro, or before runs recorded their weekly schablon
+# (veckor), get the columns, empty: such runs are known to have recorded none.
+COLUMNS = (("payments", "bankgiro", "TEXT"), ("runs", "veckor_sparade", "INTEGER"))
+SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection):
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.in_transaction:      # SQLite may have rolled back itself (a full disk): the first error counts
+            try:
+                db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+        raise
+    db.execute("COMMIT")
+
+
+def _schema(db: sqlite3.Connection) -> None:
+    """Every table and column, in the caller's transaction."""
+    for table in TABLES:
+        db.execute(table)
+    for table, column, kind in COLUMNS:
+        if column not in [r[1] for r in db.execute(f"PRAGMA table_info({table})")]:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+def _holds_nothing(path: Path) -> bool:
+    """No ledger, or one without a single table (so without any data): what an older version left
+    when the disk filled while it made the ledger. A file SQLite cannot read is not nothing: it is
+    named as broken, never replaced."""
+    if not path.is_file():
+        return True
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        return False
+
+
+def _remove(path: Path) -> None:
+    for p in (path, *(path.with_name(path.name + side) for side in SIDE_FILES)):
+        p.unlink(missing_ok=True)
+
+
+def _create(path: Path) -> None:
+    """A new ledger with every table, made beside its place and renamed into it: complete, or not
+    there at all (a full disk, a kill)."""
+    from ..write.versions import fsync_path
+    for stale in path.parent.glob(f"{path.name}.ny-*"):     # a creation killed before
+        stale.unlink(missing_ok=True)
+    tmp = path.with_name(f"{path.name}.ny-{os.getpid()}")
+    try:
+        db = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            with _transaction(db):
+                _schema(db)
+        finally:
+            db.close()
+        tmp.chmod(0o600)
+        fsync_path(tmp)
+        os.replace(tmp, path)
+        fsync_path(path.parent)
+    except BaseException:
+        _remove(tmp)
+        raise
 
 
 @dataclass(frozen=True)
@@ -72,18 +149,22 @@ class Ledger:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.path = path
+        self.notes: list[str] = []          # what opening it found and put right, in Swedish
+        if _holds_nothing(path):
+            if path.exists():
+                self.notes.append(f"Liggaren {path} hade inga tabeller och därmed inga uppgifter (ett tidigare "
+                                  "avbrott när den skapades, till exempel en full disk); den skapas på nytt.")
+                _remove(path)
+            _create(path)
         self.db = sqlite3.connect(path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
-        self._add_columns()
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            with self.transaction() as db:       # what an older version's ledger lacks, all or nothing
+                _schema(db)
+        except BaseException:
+            self.db.close()
+            raise
         path.chmod(0o600)
-
-    def _add_columns(self) -> None:
-        """Ledgers written before payments kept their bankgiro, or before runs recorded their weekly
-        schablon (veckor), get the columns, empty: such runs are known to have recorded none."""
-        for table, column, kind in (("payments", "bankgiro", "TEXT"), ("runs", "veckor_sparade", "INTEGER")):
-            if column not in [r[1] for r in self.db.execute(f"PRAGMA table_info({table})")]:
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     @classmethod
     def read_only(cls, path: Path) -> "Ledger | None":
@@ -95,22 +176,18 @@ class Ledger:
         wal = path.with_name(path.name + "-wal")
         mode = "mode=ro" if wal.is_file() and wal.stat().st_size else "immutable=1"
         ledger = cls.__new__(cls)
-        ledger.path = path
+        ledger.path, ledger.notes = path, []
         ledger.db = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, isolation_level=None)
+        if not ledger.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone():
+            ledger.close()               # a ledger an older version left without tables: nothing recorded
+            return None
         return ledger
 
     def close(self) -> None:
         self.db.close()
 
-    @contextmanager
     def transaction(self):
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        return _transaction(self.db)
 
     def _runs(self, where: str, args: tuple) -> list[Run]:
         rows = self.db.execute(f"SELECT id, run_id, month, kind, state, fingerprint, file_date, version, config_sha256, "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -26,7 +27,8 @@ from ..config.loaded import LoadedConfig
 from ..core.errors import Fel, LovError, OutputError, Plats, RefusedError, os_cause
 from .ledger import Ledger, Run
 from ..core.money import format_kronor
-from ..write.versions import clean_strays, crash_point, current, discard, new_version, publish
+from ..write.versions import (KILLED, PAYMENT_FOLDER, crash_point, current, discard, history_name, is_staged,
+                              listed_outputs, new_version, payment_files, publish, staged, tidy)
 from ..core.period import Period
 from ..settle.fees import WEEKS
 from ..pipeline import PaymentPlan, Settled, WeekCarry, carry_key, settle_month, write_outputs
@@ -85,12 +87,34 @@ def fingerprint(cfg: LoadedConfig, settled: Settled) -> str:
     return hashlib.sha256(("|".join(parts) + carry_key(settled.carry)).encode()).hexdigest()
 
 
-def recover(cfg: LoadedConfig, ledger: Ledger) -> None:
-    """Settle runs killed between recording and publishing: done if their outputs are in place."""
+def recover(cfg: LoadedConfig, ledger: Ledger, period: Period | None = None) -> list[str]:
+    """Settle runs killed between recording and publishing: done if their outputs are in place,
+    else abandoned. Then put the versions of their months, and of `period`, in order
+    (outputs.tidy: a killed run's unpublished version removed, a published one's payment file
+    named, older versions' payment files marked as history). Says what it did, in Swedish."""
+    said: list[str] = []
+    months: dict[str, list[Path]] = {period.label: []} if period else {}
     for run in ledger.pending():
-        final = cfg.output_dir(run.month)
-        ledger.finish(run.id, "klar" if is_current(final, Path(run.version)) else "avbruten")
-        clean_strays(final)
+        done = is_current(cfg.output_dir(run.month), Path(run.version))
+        ledger.finish(run.id, "klar" if done else "avbruten")
+        said.append(f"{KILLED}: körning {run.run_id} ({run.month}, {run.kind}) " +
+                    ("hann publicera sina utdata och är nu registrerad som klar." if done else
+                     "publicerades aldrig och är registrerad som avbruten; den betalade inget."))
+        months.setdefault(run.month, []).extend([] if done else [Path(run.version)])
+    for month, abandoned in months.items():
+        final = cfg.output_dir(month)
+        try:
+            said += tidy(final, tuple(abandoned))
+        except OSError as exc:
+            raise not_written(exc, final) from None
+    return said
+
+
+def tell(lines: list[str]) -> None:
+    """What a run found and put right before it began (what a killed run left, a ledger without
+    tables): said at once on stderr, so that it is said even when the run then stops."""
+    for line in lines:
+        print(f"VARNING: {line}", file=sys.stderr, flush=True)
 
 
 def execute(cfg: LoadedConfig, period: Period, today: date, *, final: bool = False, rattelse: bool = False,
@@ -101,8 +125,12 @@ def execute(cfg: LoadedConfig, period: Period, today: date, *, final: bool = Fal
         except STORAGE_ERRORS as exc:
             raise state_unusable(exc, cfg.state_dir()) from None
         try:
-            recover(cfg, ledger)
-            paid = ledger.paid_runs(period.label)
+            tell(ledger.notes)
+            try:
+                tell(recover(cfg, ledger, period))
+                paid = ledger.paid_runs(period.label)
+            except STORAGE_ERRORS as exc:
+                raise state_unusable(exc, cfg.state_dir()) from None
             if paid:
                 return _paid_month(cfg, ledger, period, today, paid[-1], rattelse)
             _check_unpaid(period, rattelse)
@@ -176,8 +204,8 @@ def read_carry(cfg: LoadedConfig, period: Period) -> tuple[WeekCarry | None, str
             if ledger:
                 ledger.close()
     except sqlite3.Error as exc:
-        return None, (f"Liggaren i {cfg.state_dir()} kan inte läsas ({os_cause(exc)[0]}): schablon per vecka "
-                      f"räknas utan det som {period.previous().label} betalade.")
+        return None, (f"Liggaren i {cfg.state_dir()} kan inte läsas ({os_cause(exc, cfg.state_dir())[0]}): schablon per "
+                      f"vecka räknas utan det som {period.previous().label} betalade.")
 
 
 def _check_unpaid(period: Period, rattelse: bool) -> None:
@@ -229,7 +257,7 @@ def _commit(cfg: LoadedConfig, ledger: Ledger, settled: Settled, kind: str, plan
     except BaseException:
         discard(version)
         raise
-    has_file = plan is not None and (version / plan.name).exists()
+    has_file = plan is not None and (version / staged(plan.name)).exists()
     owed = sorted(u for u, o in paying.items() if o < 0) if cfg.cfg.payment_format == "pain.001" else []
     if cfg.cfg.payment_format == "pain.001":   # credits cannot go in an ISO file: they stay owed
         paying = {u: o for u, o in paying.items() if o > 0}
@@ -243,20 +271,25 @@ def _commit(cfg: LoadedConfig, ledger: Ledger, settled: Settled, kind: str, plan
         discard(version)
         raise state_unusable(exc, cfg.state_dir()) from None
     crash_point("fore-byte")
+    warnings = []
     try:
         publish(final, version)
     except OSError as exc:
         if not is_current(final, version):    # not switched: the run never happened
             _finish_quietly(ledger, rid, "avbruten")
             discard(version)
+            _tidy_quietly(final)
             raise not_written(exc, final) from None
+        unnamed = f"betalfilen ligger kvar som {version / staged(plan.name)}, " if has_file and not (
+            final / plan.name).is_file() else ""
+        warnings.append(f"Utdata är på plats, men versionerna kunde inte ordnas färdigt ({os_cause(exc, final)[0]}): "
+                        f"{unnamed}nästa körning av månaden gör det; den betalar inte igen.")
     crash_point("efter-byte")
-    warnings = []
     try:
         ledger.finish(rid)
     except STORAGE_ERRORS as exc:
         warnings.append(f"Körningen är klar och utdata på plats, men liggaren kunde inte markera den klar "
-                        f"({os_cause(exc)[0]}). Nästa körning av månaden gör det; den betalar inte igen.")
+                        f"({os_cause(exc, cfg.state_dir())[0]}). Nästa körning av månaden gör det; den betalar inte igen.")
     warnings += _save_history(cfg, settled)
     said = _said(kind, settled, paying)
     if owed:
@@ -270,6 +303,16 @@ def is_current(final: Path, version: Path) -> bool:
     return cur is not None and cur.resolve() == version.resolve()
 
 
+def _tidy_quietly(final: Path) -> None:
+    """After a publish that failed before its switch: the published version's payment file gets its
+    name back (publish names it as history just before the switch); if even that fails, the next
+    run's recover() does it."""
+    try:
+        tidy(final)
+    except (OSError, LovError):
+        pass
+
+
 def _finish_quietly(ledger: Ledger, rid: int, state: str) -> None:
     """Record the end of a run that failed; if even that fails, the next run's recover() does it."""
     try:
@@ -280,7 +323,7 @@ def _finish_quietly(ledger: Ledger, rid: int, state: str) -> None:
 
 def state_unusable(exc: Exception, state: Path) -> OutputError:
     """The state folder (lock and ledger) cannot be written: the run stops before it pays."""
-    cause, remedy = os_cause(exc)
+    cause, remedy = os_cause(exc, state)
     return OutputError(Fel(f"Tillståndsmappen (lås och liggare) kan inte användas: {cause}. Inget betalades; "
                            f"{remedy} och kör igen.", Plats(str(state))))
 
@@ -289,7 +332,7 @@ def not_written(exc: OSError, final: Path) -> OutputError:
     """A full disk or a forbidden folder while the outputs were written: before the ledger
     records anything, so nothing is paid; the message says what to fix (never the exception's
     own text, which names files only)."""
-    cause, remedy = os_cause(exc)
+    cause, remedy = os_cause(exc, final)
     return OutputError(Fel(f"Utdata kunde inte skrivas: {cause}. Inget betalades och inget registrerades; "
                            f"{remedy} och kör igen.", Plats(str(final))))
 
@@ -370,10 +413,10 @@ def _unchanged_outcome(cfg: LoadedConfig, period: Period, settled: Settled, last
 
 
 def _matches_manifest(folder: Path) -> bool:
+    listed = listed_outputs(folder)
     try:
-        doc = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        return all(sha256(folder / o["file"]) == o["sha256"] for o in doc["outputs"])
-    except (OSError, ValueError, KeyError):
+        return listed is not None and all(sha256(folder / f) == h for f, h in listed.items())
+    except OSError:
         return False
 
 
@@ -462,13 +505,16 @@ def correction_payments(settled: Settled, paying: dict[str, int], bankgiro: dict
 
 
 def _earlier_payment_files(final: Path) -> dict[str, bytes]:
+    """The payment files of the published version, for a correction's version to keep under
+    their history name: once it is published, the correction's file is the one to send."""
     cur = current(final)
-    if cur is None or not (cur / "betalning").is_dir():
+    if cur is None:
         return {}
-    return {f"betalning/{p.name}": p.read_bytes() for p in sorted((cur / "betalning").iterdir()) if p.is_file()}
+    return {f"{PAYMENT_FOLDER}/{history_name(p.name)}": p.read_bytes()
+            for p in payment_files(cur, lambda p: not is_staged(p))}
 
 
 def payment_name(cfg: LoadedConfig, period: Period, correction: int = 0) -> str:
     ext = "xml" if cfg.cfg.payment_format == "pain.001" else "txt"
     suffix = f"-rattelse-{correction}" if correction else ""
-    return f"betalning/lov-{period.label}{suffix}.{ext}"
+    return f"{PAYMENT_FOLDER}/lov-{period.label}{suffix}.{ext}"
