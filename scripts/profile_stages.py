@@ -22,9 +22,9 @@ import os  # noqa: E402
 from datetime import date  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from lovkorning.read import indata
-from lovkorning import pipeline
-from lovkorning.visits.pairing import pairing as visits  # noqa: E402
+from lovkorning.read import indata  # noqa: E402
+from lovkorning.settle import month as pipeline  # noqa: E402
+from lovkorning.visits import pairing as visits  # noqa: E402
 from lovkorning.config.loaded import load  # noqa: E402
 from lovkorning.core.period import Period  # noqa: E402
 

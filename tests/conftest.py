@@ -11,9 +11,15 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import settings
 from ruamel.yaml import YAML
 
-from monthbuilder import BG_1, BG_2, BRUKARE_A, BRUKARE_B, BRUKARE_C, BRUKARE_D, Month
+from support.monthbuilder import BG_1, BG_2, BRUKARE_A, BRUKARE_B, BRUKARE_C, BRUKARE_D, Month
+
+# Property tests run on small, shared, noisy machines: no per-example deadline (a slow example under
+# load is not a failure), and the same examples every run.
+settings.register_profile("lovkorning", deadline=None, derandomize=True)
+settings.load_profile("lovkorning")
 
 ALIASES = {"A": BRUKARE_A, "B": BRUKARE_B, "C": BRUKARE_C, "D": BRUKARE_D}
 BANKGIROS = [BG_1, BG_2, "5050-1055"]
@@ -94,7 +100,7 @@ def add_event(m: Month, t: dict, i: int) -> None:
 def run_case(case: dict, tmp: Path):
     from lovkorning.config.loaded import load
     from lovkorning.core.period import Period
-    from lovkorning.pipeline import settle_month
+    from lovkorning.settle.month import settle_month
     cfg_path = build(case).write(tmp)
     cfg_path.write_text(BASE_CONFIG + case["config"], encoding="utf-8")
     return settle_month(load(cfg_path), Period.parse(str(case.get("month", "2023-09"))), date(2023, 10, 9)).avr

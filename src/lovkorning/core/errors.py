@@ -75,6 +75,11 @@ class ConfigError(LovError):
     """A config that does not load or does not make sense."""
 
 
+class UsageError(LovError):
+    """Wrong use of a command that only the state can tell (a correction of an unpaid month)."""
+    exit_code = EXIT_USAGE
+
+
 class ReconciliationError(LovError):
     """Payment file, sheets and manifest do not agree: no payment file is written."""
 

@@ -45,6 +45,7 @@ class Payment:
 
 # --- text ------------------------------------------------------------------------------------
 
+
 def _allowed(ch: str) -> bool:
     return (" " <= ch <= "~" and ch != "&") or ch in _EXTRA_ALLOWED
 
@@ -66,6 +67,7 @@ def transliterate(text: str) -> str:
 
 
 # --- fields ----------------------------------------------------------------------------------
+
 
 def _text_field(value: str, width: int) -> str:
     """Left-aligned, blank-filled, truncated to width after transliteration."""
@@ -102,6 +104,7 @@ def _date_field(value: str) -> str:
 
 
 # --- records ---------------------------------------------------------------------------------
+
 
 def _opening_record(payer_bankgiro: str, file_date: date, section_date_field: str) -> str:
     return (
@@ -159,6 +162,7 @@ def render_lb(
 
 
 # --- reading back (independent of the writer above) -----------------------------------------
+
 
 def _split_records(data: bytes) -> list[str]:
     """The records of a file, each exactly 80 bytes and ended by CR LF."""

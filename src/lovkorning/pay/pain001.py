@@ -43,7 +43,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from lxml import etree
@@ -51,6 +50,7 @@ from stdnum import luhn
 
 from ..core.ids import format_bankgiro, normalize_bankgiro
 from .lb import Payment
+
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 CURRENCY = "SEK"
@@ -67,7 +67,6 @@ MAX_ORE = 10**18 - 1  # DecimalNumber and the amount type allow 18 digits in all
 
 PAYMENT, DEDUCTION, CREDIT = "14", "15", "16"
 _KINDS = (PAYMENT, DEDUCTION, CREDIT)
-_REFERENCE_SEPARATOR = " / "
 
 # MsgId: the SWIFT character set banks accept in identifiers, 1–35 characters.
 _MSG_ID = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]{1,35}")
@@ -77,14 +76,15 @@ _AMOUNT = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
 
 # --- validation of what is given ------------------------------------------------------------
 
-def _bankgiro_digits(text: str) -> str:
+
+def bankgiro_digits(text: str) -> str:
     digits = normalize_bankgiro(text)
     if digits is None:
         raise ValueError(f"Ogiltigt bankgironummer: '{text}'.")
     return digits
 
 
-def _check_amount(amount_ore: object) -> int:
+def check_amount(amount_ore: object) -> int:
     if isinstance(amount_ore, bool) or not isinstance(amount_ore, int):
         raise ValueError(f"Beloppet måste vara ett heltal (öre), inte {amount_ore!r}.")
     if not 0 < amount_ore <= MAX_ORE:
@@ -93,7 +93,7 @@ def _check_amount(amount_ore: object) -> int:
     return amount_ore
 
 
-def _check_kind(kind: str) -> str:
+def check_kind(kind: str) -> str:
     if kind not in _KINDS:
         raise ValueError(f"Okänd posttyp '{kind}': använd 14, 15 eller 16.")
     return kind
@@ -110,6 +110,7 @@ def _check_msg_id(msg_id: str) -> str:
 
 
 # --- text -----------------------------------------------------------------------------------
+
 
 def _xml_char(ch: str) -> bool:
     """A character XML 1.0 allows in text and that is not a control character."""
@@ -140,6 +141,7 @@ def is_ocr_reference(reference: str) -> bool:
 
 # --- amounts --------------------------------------------------------------------------------
 
+
 def format_kronor(amount_ore: int) -> str:
     """Integer öre as kronor with exactly two decimals: 1 → '0.01', 100 → '1.00'."""
     if isinstance(amount_ore, bool) or not isinstance(amount_ore, int) or amount_ore < 0:
@@ -154,68 +156,8 @@ def end_to_end_id(msg_id: str, index: int) -> str:
     return msg_id[: ID_MAX - len(suffix)].rstrip() + suffix
 
 
-# --- netting --------------------------------------------------------------------------------
-
-@dataclass
-class _Group:
-    """The payments and credits of one bankgiro, in input order."""
-
-    digits: str
-    debits: list[Payment] = field(default_factory=list)
-    credits: list[Payment] = field(default_factory=list)
-
-    def net(self) -> int:
-        return sum(p.amount_ore for p in self.debits) - sum(p.amount_ore for p in self.credits)
-
-
-def _joined_references(entries: list[Payment]) -> str:
-    """The distinct non-empty references in order; a single one (an OCR too) stays as it is."""
-    seen: list[str] = []
-    for p in entries:
-        if p.reference and p.reference not in seen:
-            seen.append(p.reference)
-    return _REFERENCE_SEPARATOR.join(seen)
-
-
-def _combined(entries: list[Payment], digits: str, amount: int, kind: str) -> Payment:
-    """One entry standing for entries: the first one's date and info, all their references."""
-    return replace(entries[0], bankgiro=digits, amount_ore=amount,
-                   reference=_joined_references(entries), kind=kind)
-
-
-def _groups(payments: list[Payment]) -> list[_Group]:
-    groups: dict[str, _Group] = {}
-    for p in payments:
-        _check_kind(p.kind)
-        _check_amount(p.amount_ore)
-        digits = _bankgiro_digits(p.bankgiro)
-        group = groups.setdefault(digits, _Group(digits))
-        (group.debits if p.kind == PAYMENT else group.credits).append(p)
-    return list(groups.values())
-
-
-def net_payments(payments: list[Payment]) -> tuple[list[Payment], list[Payment]]:
-    """(payments to send, credits remaining), netted per bankgiro: Σ kind 14 − Σ kinds 15/16.
-
-    Payments to send: one kind "14" entry per bankgiro whose net is above zero. Credits
-    remaining: one kind "16" entry with a positive amount per bankgiro whose net is below
-    zero; they are owed to the municipality, reported by the caller, not in the file, and
-    netted against the next month. A net of zero gives neither. Both lists follow the order in
-    which each bankgiro first appears; bankgiros are returned as digits. ValueError on an
-    unknown kind, an amount that is not a positive integer, or an invalid bankgiro.
-    """
-    to_send: list[Payment] = []
-    remaining: list[Payment] = []
-    for group in _groups(payments):
-        net = group.net()
-        if net > 0:
-            to_send.append(_combined(group.debits, group.digits, net, PAYMENT))
-        elif net < 0:
-            remaining.append(_combined(group.credits, group.digits, -net, CREDIT))
-    return to_send, remaining
-
-
 # --- XML ------------------------------------------------------------------------------------
+
 
 def _q(tag: str) -> str:
     return f"{{{NAMESPACE}}}{tag}"
@@ -267,7 +209,7 @@ def _creditor_name(digits: str, names: Mapping[str, str]) -> str:
 
 def _transaction(pmt_inf: etree._Element, p: Payment, e2e_id: str,
                  names: Mapping[str, str]) -> None:
-    digits = _bankgiro_digits(p.bankgiro)
+    digits = bankgiro_digits(p.bankgiro)
     tx = _sub(pmt_inf, "CdtTrfTxInf")
     _sub(tx, "PmtId/EndToEndId", e2e_id)
     _sub(tx, "Amt/InstdAmt", format_kronor(p.amount_ore), Ccy=CURRENCY)
@@ -311,8 +253,8 @@ def _check_payments(payments: list[Payment]) -> int:
                 f"Posttyp {p.kind} till bankgiro {p.bankgiro} kan inte skickas i en ISO 20022-fil: "
                 "kvitta krediter först (net_payments)."
             )
-        _check_amount(p.amount_ore)
-        _bankgiro_digits(p.bankgiro)
+        check_amount(p.amount_ore)
+        bankgiro_digits(p.bankgiro)
     total = sum(p.amount_ore for p in payments)
     if total > MAX_ORE:
         raise ValueError(f"Totalbeloppet {total} öre får inte plats i CtrlSum.")
@@ -339,9 +281,9 @@ def render_pain001(
     """
     msg_id = _check_msg_id(msg_id)
     payer = _name(payer_name, "Betalarens namn")
-    payer_digits = _bankgiro_digits(payer_bankgiro)
+    payer_digits = bankgiro_digits(payer_bankgiro)
     total = format_kronor(_check_payments(payments))
-    names = {_bankgiro_digits(bg): name for bg, name in (creditor_names or {}).items()}
+    names = {bankgiro_digits(bg): name for bg, name in (creditor_names or {}).items()}
 
     root = etree.Element(_q("Document"), nsmap={None: NAMESPACE})
     initiation = _sub(root, "CstmrCdtTrfInitn")

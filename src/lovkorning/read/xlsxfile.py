@@ -12,6 +12,7 @@ import polars as pl
 
 from ..core.errors import Fel, InputError, LovError, Plats
 from .sniff import HEAD_BYTES, MAX_LISTED, OLE_MAGIC, ZIP_MAGIC, safe_name, check_header_names
+import zipfile
 
 
 # ---------------------------------------------------------------- Excel
@@ -39,9 +40,8 @@ MERGE_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref="([A-Z]
 
 def _open_workbook(path: Path, head: bytes, fil: str):
     """openpyxl's read-only workbook, or an InputError saying what the file really is."""
-    import zipfile
 
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # lazy: startup
 
     if head.startswith(OLE_MAGIC):
         raise InputError(Fel("Filen är i Excels gamla format (.xls) eller lösenordsskyddad. "
@@ -70,7 +70,7 @@ def _merged_ranges(ws, path: Path) -> list[str]:
     sheet in full."""
     source = getattr(ws, "_get_source", None)
     if source is None:     # pragma: no cover - depends on openpyxl internals
-        from openpyxl import load_workbook
+        from openpyxl import load_workbook  # lazy: startup
         return [str(r) for r in load_workbook(path, read_only=False).worksheets[0].merged_cells.ranges]
     found: dict[str, None] = {}
     tail = b""
@@ -86,7 +86,7 @@ def _merged_ranges(ws, path: Path) -> list[str]:
 
 
 def read_xlsx(path: Path, fil: str, head: bytes | None = None) -> pl.DataFrame:
-    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.utils.cell import range_boundaries  # lazy: startup
 
     if head is None:
         with path.open("rb") as f:

@@ -19,6 +19,9 @@ from ..config.insatser import insats_classes, within_lov
 from ..config.loaded import LoadedConfig
 from ..core.period import Period
 from ..read.indata import has_inputs, require_month
+from ..config.schema import INPUT_FILES
+from ..read.files import locate
+from ..settle.month import settle_month
 
 TID = {"month": pl.String, "utforare_id": pl.String, "brukare_id": pl.String, "insats": pl.String,
        "beviljad_lov_sek": pl.Int64, "utford_sek": pl.Int64, "antal_besok": pl.Int64, "besok_forsta": pl.Int64}
@@ -88,8 +91,6 @@ def save(cfg: LoadedConfig, fig: Figures, month: str, run_id: str, inputs: dict[
 
 def inputs_changed(cfg: LoadedConfig, period: Period, meta: dict) -> bool:
     """Do the month's input files differ from those the history was settled from?"""
-    from ..config.schema import INPUT_FILES
-    from ..read.files import locate
     now = {}
     for name in INPUT_FILES:
         path = locate(cfg.input_dir(period.label), name, cfg.input_path(name, period.label))
@@ -120,7 +121,6 @@ def load_or_compute(cfg: LoadedConfig, period: Period, today: date) -> Figures:
         source = "historik-indata-andrade" if inputs_changed(cfg, period, meta) else "historik"
         return Figures(_tid(pl.read_parquet(d / "tid.parquet")),
                        pl.read_parquet(d / "utforare.parquet").cast(UTF), source)
-    from ..pipeline import settle_month
     return figures(settle_month(cfg, period, today), cfg)
 
 

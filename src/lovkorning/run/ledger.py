@@ -19,6 +19,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from ..write.versions import fsync_path
+
+# The kinds of run the ledger records (README: "A month is paid once").
+SLUTLIG, PRELIMINAR, RATTELSE, OFORANDRAD = "SLUTLIG", "PRELIMINÄR", "RÄTTELSE", "OFÖRÄNDRAD"
 
 TABLES = ("""
 CREATE TABLE IF NOT EXISTS runs (
@@ -111,7 +115,6 @@ def _remove(path: Path) -> None:
 def _create(path: Path) -> None:
     """A new ledger with every table, made beside its place and renamed into it: complete, or not
     there at all (a full disk, a kill)."""
-    from ..write.versions import fsync_path
     for stale in path.parent.glob(f"{path.name}.ny-*"):     # a creation killed before
         stale.unlink(missing_ok=True)
     tmp = path.with_name(f"{path.name}.ny-{os.getpid()}")

@@ -10,111 +10,28 @@ Under a file lock (a second run waits or is refused), with the ledger in the sta
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
-import sys
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
-import polars as pl
-from filelock import FileLock, Timeout
 
-from . import history
 from ..config.loaded import LoadedConfig
-from ..core.errors import Fel, LovError, OutputError, Plats, RefusedError, os_cause
+from ..core.errors import RefusedError, UsageError
 from .ledger import Ledger, Run
 from ..core.money import format_kronor
-from ..write.versions import (KILLED, PAYMENT_FOLDER, crash_point, current, discard, history_name, is_staged,
-                              listed_outputs, new_version, payment_files, publish, staged, tidy)
+from ..pay.plan import (PAYMENT_FOLDER, PaymentPlan, correction_payments, corrections, payee_bankgiro, payment_name,
+                        payments)
+from ..write.versions import (current, history_name, is_staged,
+                              listed_outputs, payment_files)
 from ..core.period import Period
-from ..settle.fees import WEEKS
-from ..pipeline import PaymentPlan, Settled, WeekCarry, carry_key, settle_month, write_outputs
-from ..write.files import payments, sha256
-from ..pay.lb import Payment
-
-SLUTLIG, PRELIMINAR, RATTELSE, OFORANDRAD = "SLUTLIG", "PRELIMINÄR", "RÄTTELSE", "OFÖRÄNDRAD"
-
-
-class UsageError(LovError):
-    exit_code = 2
-
-
-@dataclass
-class Outcome:
-    settled: Settled
-    kind: str
-    out_dir: Path | None
-    payment_path: Path | None
-    message: str
-    warnings: list[str] = field(default_factory=list)   # after the payment was recorded: the run stands
-    dry_run: bool = False                               # what a real run would do; nothing written
-
-
-STORAGE_ERRORS = (OSError, sqlite3.Error)      # a full disk, a read-only or forbidden folder
-
-
-@contextmanager
-def locked(cfg: LoadedConfig, wait: float):
-    """One run at a time per state folder: wait up to `wait` seconds, else refuse (exit 3)."""
-    state = cfg.state_dir()
-    lock = FileLock(str(state / "lovkorning.lock"))
-    try:
-        state.mkdir(parents=True, exist_ok=True, mode=0o700)
-        lock.acquire(timeout=wait)
-    except Timeout:
-        raise RefusedError(f"En annan körning pågår (låset {state / 'lovkorning.lock'} är taget). "
-                           "Försök igen senare, eller använd --vanta SEKUNDER.") from None
-    except OSError as exc:
-        raise state_unusable(exc, state) from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-def inputs_of(settled: Settled) -> dict[str, str]:
-    return {s.name: s.sha256 for s in settled.indata.sources}
-
-
-def fingerprint(cfg: LoadedConfig, settled: Settled) -> str:
-    """What a month was settled from: the config, every input, and (when there is any) what the
-    month before paid of a week that goes on into this one: a correction of that month which
-    changes it changes this month's settlement too, as changed inputs do."""
-    parts = [cfg.sha256] + [f"{s.name}:{s.sha256}" for s in sorted(settled.indata.sources, key=lambda s: s.name)]
-    return hashlib.sha256(("|".join(parts) + carry_key(settled.carry)).encode()).hexdigest()
-
-
-def recover(cfg: LoadedConfig, ledger: Ledger, period: Period | None = None) -> list[str]:
-    """Settle runs killed between recording and publishing: done if their outputs are in place,
-    else abandoned. Then put the versions of their months, and of `period`, in order
-    (outputs.tidy: a killed run's unpublished version removed, a published one's payment file
-    named, older versions' payment files marked as history). Says what it did, in Swedish."""
-    said: list[str] = []
-    months: dict[str, list[Path]] = {period.label: []} if period else {}
-    for run in ledger.pending():
-        done = is_current(cfg.output_dir(run.month), Path(run.version))
-        ledger.finish(run.id, "klar" if done else "avbruten")
-        said.append(f"{KILLED}: körning {run.run_id} ({run.month}, {run.kind}) " +
-                    ("hann publicera sina utdata och är nu registrerad som klar." if done else
-                     "publicerades aldrig och är registrerad som avbruten; den betalade inget."))
-        months.setdefault(run.month, []).extend([] if done else [Path(run.version)])
-    for month, abandoned in months.items():
-        final = cfg.output_dir(month)
-        try:
-            said += tidy(final, tuple(abandoned))
-        except OSError as exc:
-            raise not_written(exc, final) from None
-    return said
-
-
-def tell(lines: list[str]) -> None:
-    """What a run found and put right before it began (what a killed run left, a ledger without
-    tables): said at once on stderr, so that it is said even when the run then stops."""
-    for line in lines:
-        print(f"VARNING: {line}", file=sys.stderr, flush=True)
+from ..settle.month import Settled, settle_month
+from ..write.files import sha256
+from .carry import paid_month_carry, week_carry
+from .commit import (STORAGE_ERRORS, Outcome, commit_run, history_current, save_history, fingerprint,
+                     inputs_of, locked, recover, state_unusable, tell)
+from .ledger import OFORANDRAD, PRELIMINAR, RATTELSE, SLUTLIG
 
 
 def execute(cfg: LoadedConfig, period: Period, today: date, *, final: bool = False, rattelse: bool = False,
@@ -179,35 +96,6 @@ def _preview(cfg: LoadedConfig, period: Period, today: date, final: bool, rattel
             ledger.close()
 
 
-def week_carry(ledger: Ledger | None, period: Period) -> WeekCarry:
-    """What the previous month's latest paying run paid of weekly schablon in the week that goes
-    on into `period` (nothing when that month is not paid, or there is no ledger yet)."""
-    before = period.previous()
-    run_id, rows = ledger.weeks_paid(before.label) if ledger else (None, [])
-    return WeekCarry(before.label, run_id, pl.DataFrame(rows, schema=WEEKS, orient="row"))
-
-
-def paid_month_carry(ledger: Ledger, period: Period) -> WeekCarry | None:
-    """A paid month is settled again with the carry only if its first payment was: a month paid
-    by a version that did not carry weeks stays settled without (ledger.carries_weeks)."""
-    return week_carry(ledger, period) if ledger.carries_weeks(period.label) else None
-
-
-def read_carry(cfg: LoadedConfig, period: Period) -> tuple[WeekCarry | None, str | None]:
-    """week_carry from the ledger opened read-only (validate): no lock, nothing written. A ledger
-    that cannot be read carries nothing, with a warning: validate still checks the inputs."""
-    try:
-        ledger = Ledger.read_only(cfg.state_dir() / "ledger.sqlite")
-        try:
-            return (paid_month_carry(ledger, period) if ledger else week_carry(None, period)), None
-        finally:
-            if ledger:
-                ledger.close()
-    except sqlite3.Error as exc:
-        return None, (f"Liggaren i {cfg.state_dir()} kan inte läsas ({os_cause(exc, cfg.state_dir())[0]}): schablon per "
-                      f"vecka räknas utan det som {period.previous().label} betalade.")
-
-
 def _check_unpaid(period: Period, rattelse: bool) -> None:
     if rattelse:
         raise UsageError(f"{period.label} är inte betald; kör utan --rattelse.")
@@ -234,139 +122,7 @@ def _first(cfg: LoadedConfig, ledger: Ledger, period: Period, today: date, kind:
     plan = PaymentPlan(payment_name(cfg, period), payments(settled.avr)) if kind == SLUTLIG else None
     payees = settled.avr.private_payees() if plan else []
     owed = {uid: ore for uid, _, _, ore in payees}
-    return _commit(cfg, ledger, settled, kind, plan, owed, {uid: bg for uid, _, bg, _ in payees})
-
-
-def _commit(cfg: LoadedConfig, ledger: Ledger, settled: Settled, kind: str, plan: PaymentPlan | None,
-            paying: dict[str, int], bankgiro: dict[str, str] | None = None) -> Outcome:
-    """Write a version, record it as under way, publish it, record it as done."""
-    avr = settled.avr
-    final = cfg.output_dir(avr.period.label)
-    try:
-        version = new_version(final, avr.run.run_id, kind)
-    except OSError as exc:
-        raise not_written(exc, final) from None
-    try:
-        write_outputs(cfg, settled, version, plan)
-    except LovError:
-        publish(final, version)          # the user sees the sheets; nothing is recorded as paid
-        raise
-    except OSError as exc:
-        discard(version)
-        raise not_written(exc, final) from None
-    except BaseException:
-        discard(version)
-        raise
-    has_file = plan is not None and (version / staged(plan.name)).exists()
-    owed = sorted(u for u, o in paying.items() if o < 0) if cfg.cfg.payment_format == "pain.001" else []
-    if cfg.cfg.payment_format == "pain.001":   # credits cannot go in an ISO file: they stay owed
-        paying = {u: o for u, o in paying.items() if o > 0}
-    try:
-        rid = ledger.begin(run_id=avr.run.run_id, month=avr.period.label, kind=kind, fingerprint=fingerprint(cfg, settled),
-                           config_sha256=cfg.sha256, inputs_json=json.dumps(inputs_of(settled)),
-                           file_date=avr.run.filedatum, payment_date=avr.run.betalningsdag, totals=avr.totals,
-                           payments=paying if has_file else {}, payment_file=plan.name if plan else "",
-                           version=str(version), bankgiro=bankgiro, veckor=settled.veckor.rows())
-    except STORAGE_ERRORS as exc:
-        discard(version)
-        raise state_unusable(exc, cfg.state_dir()) from None
-    crash_point("fore-byte")
-    warnings = []
-    try:
-        publish(final, version)
-    except OSError as exc:
-        if not is_current(final, version):    # not switched: the run never happened
-            _finish_quietly(ledger, rid, "avbruten")
-            discard(version)
-            _tidy_quietly(final)
-            raise not_written(exc, final) from None
-        unnamed = f"betalfilen ligger kvar som {version / staged(plan.name)}, " if has_file and not (
-            final / plan.name).is_file() else ""
-        warnings.append(f"Utdata är på plats, men versionerna kunde inte ordnas färdigt ({os_cause(exc, final)[0]}): "
-                        f"{unnamed}nästa körning av månaden gör det; den betalar inte igen.")
-    crash_point("efter-byte")
-    try:
-        ledger.finish(rid)
-    except STORAGE_ERRORS as exc:
-        warnings.append(f"Körningen är klar och utdata på plats, men liggaren kunde inte markera den klar "
-                        f"({os_cause(exc, cfg.state_dir())[0]}). Nästa körning av månaden gör det; den betalar inte igen.")
-    warnings += _save_history(cfg, settled)
-    said = _said(kind, settled, paying)
-    if owed:
-        said += (f" pain.001 kan inte bära krediteringar: {', '.join(owed)} är skyldiga kommunen skillnaden "
-                 "(se manifest.json, remaining_credits_ore); kräv tillbaka genom faktura eller kvitta manuellt.")
-    return Outcome(settled, kind, final, final / plan.name if has_file else None, said, warnings)
-
-
-def is_current(final: Path, version: Path) -> bool:
-    cur = current(final)
-    return cur is not None and cur.resolve() == version.resolve()
-
-
-def _tidy_quietly(final: Path) -> None:
-    """After a publish that failed before its switch: the published version's payment file gets its
-    name back (publish names it as history just before the switch); if even that fails, the next
-    run's recover() does it."""
-    try:
-        tidy(final)
-    except (OSError, LovError):
-        pass
-
-
-def _finish_quietly(ledger: Ledger, rid: int, state: str) -> None:
-    """Record the end of a run that failed; if even that fails, the next run's recover() does it."""
-    try:
-        ledger.finish(rid, state)
-    except STORAGE_ERRORS:
-        pass
-
-
-def state_unusable(exc: Exception, state: Path) -> OutputError:
-    """The state folder (lock and ledger) cannot be written: the run stops before it pays."""
-    cause, remedy = os_cause(exc, state)
-    return OutputError(Fel(f"Tillståndsmappen (lås och liggare) kan inte användas: {cause}. Inget betalades; "
-                           f"{remedy} och kör igen.", Plats(str(state))))
-
-
-def not_written(exc: OSError, final: Path) -> OutputError:
-    """A full disk or a forbidden folder while the outputs were written: before the ledger
-    records anything, so nothing is paid; the message says what to fix (never the exception's
-    own text, which names files only)."""
-    cause, remedy = os_cause(exc, final)
-    return OutputError(Fel(f"Utdata kunde inte skrivas: {cause}. Inget betalades och inget registrerades; "
-                           f"{remedy} och kör igen.", Plats(str(final))))
-
-
-def _save_history(cfg: LoadedConfig, settled: Settled) -> list[str]:
-    """Keep the month's figures for `diff`. The run is recorded by now: a failure here is a
-    warning (how to recover included), never an error that would say nothing was paid."""
-    avr = settled.avr
-    try:
-        history.save(cfg, history.figures(settled, cfg), avr.period.label, avr.run.run_id,
-                     inputs_of(settled))
-    except (Exception, pl.exceptions.PanicException) as exc:
-        return [f"Historiken för {avr.period.label} kunde inte sparas i {history.folder(cfg, avr.period.label)} "
-                f"({type(exc).__name__}). Körningen är klar och registrerad; betalningen gäller. `lovkorning diff` "
-                "räknar månaden från indata tills historiken finns: rätta mappen (behörighet, diskutrymme) och kör "
-                "samma kommando igen, så sparas historiken utan att något betalas igen."]
-    return []
-
-
-def _history_current(cfg: LoadedConfig, month: str, run_id: str) -> bool:
-    try:
-        meta = json.loads((history.folder(cfg, month) / "meta.json").read_text(encoding="utf-8"))
-        return meta.get("run_id") == run_id
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
-def _said(kind: str, settled: Settled, paying: dict[str, int]) -> str:
-    if kind == PRELIMINAR:
-        return (f"PRELIMINÄR körning: ingen betalfil. Månaden körs slutligt {settled.avr.run.korningsdag} "
-                "(eller med --final).")
-    if kind == RATTELSE:
-        return f"Rättelse: {len([v for v in paying.values() if v])} utförare får en ändrad utbetalning."
-    return "Slutlig körning."
+    return commit_run(cfg, ledger, settled, kind, plan, owed, {uid: bg for uid, _, bg, _ in payees})
 
 
 def _paid_month(cfg: LoadedConfig, ledger: Ledger, period: Period, today: date, last: Run, rattelse: bool) -> Outcome:
@@ -392,8 +148,8 @@ def _unchanged(cfg: LoadedConfig, period: Period, settled: Settled, last: Run) -
     """Same inputs as the paid run: the outputs stay as they are, nothing is paid again; the
     history is saved if an earlier run could not save it."""
     outcome = _unchanged_outcome(cfg, period, settled, last)
-    if not _history_current(cfg, period.label, last.run_id):
-        outcome.warnings = _save_history(cfg, outcome.settled)
+    if not history_current(cfg, period.label, last.run_id):
+        outcome.warnings = save_history(cfg, outcome.settled)
     return outcome
 
 
@@ -427,7 +183,7 @@ def _correct(cfg: LoadedConfig, ledger: Ledger, settled: Settled, today: date) -
     n = len([r for r in ledger.paid_runs(period.label) if r.kind == RATTELSE]) + 1
     plan = PaymentPlan(payment_name(cfg, period, n), correction_payments(settled, paying, bankgiro, today),
                        paid_before=paid_before, carried=_earlier_payment_files(cfg.output_dir(period.label)))
-    return _commit(cfg, ledger, settled, RATTELSE, plan, paying, bankgiro)
+    return commit_run(cfg, ledger, settled, RATTELSE, plan, paying, bankgiro)
 
 
 def _difference(ledger: Ledger, settled: Settled, today: date) -> tuple[Settled, dict[str, int], dict[str, str],
@@ -447,63 +203,6 @@ def _difference(ledger: Ledger, settled: Settled, today: date) -> tuple[Settled,
     return with_status(settled, RATTELSE, change), paying, bankgiro, {u: paid.get(u, 0) for u in payable}
 
 
-def corrections(totals: dict[str, int], private: set[str], paid: dict[str, int],
-                settled_before: dict[str, int]) -> dict[str, tuple[int, int, int]]:
-    """(before, now, difference) per utförare whose figure changed. A private utförare is
-    compared with what it was paid; one paid before that is no longer a private utförare (egen
-    regi now, or gone from the register) is owed nothing now, so all it was paid is claimed back.
-    Egen regi never paid is compared with its previous settlement, for the record only."""
-    change = {}
-    for uid in sorted(set(totals) | {u for u, o in paid.items() if o}):
-        if uid in private:
-            before, now = paid.get(uid, 0), totals.get(uid, 0)
-        elif paid.get(uid):
-            before, now = paid[uid], 0
-        else:
-            before, now = settled_before.get(uid, 0), totals[uid]
-        if now != before:
-            change[uid] = (before, now, now - before)
-    return change
-
-
-def payee_bankgiro(avr, paying: dict[str, int], paid_to: dict[str, str]) -> dict[str, str]:
-    """The bankgiro of each utförare a correction pays or credits: the register's, else the one
-    the ledger recorded when it was paid. Refuses (exit 1) when neither is known: a credit
-    must never be skipped."""
-    register = {u: bg for u, bg in avr.utforare.select("utforare_id", "bankgiro").iter_rows() if bg}
-    out, missing = {}, []
-    for uid in sorted(u for u, d in paying.items() if d):
-        bg = register.get(uid) or paid_to.get(uid)
-        if bg:
-            out[uid] = bg
-        else:
-            missing.append(uid)
-    if missing:
-        raise LovError(f"Rättelsen kan inte göras: utförare {', '.join(missing)} ska betalas eller krediteras "
-                       "skillnaden men har inget bankgiro i utförarregistret, och liggaren har inget bankgiro "
-                       "sparat från den tidigare utbetalningen. Ange utförarens bankgiro i utförarfilen (även "
-                       "om den nu är egen regi eller har slutat) och kör igen. Inget betalades.")
-    return out
-
-
-def correction_payments(settled: Settled, paying: dict[str, int], bankgiro: dict[str, str],
-                        today: date) -> list[Payment]:
-    """TK14 for more owed, TK16 credit for less; the credit stays open 90 days after payment."""
-    from ..core.schedule import lb_payment_date_field
-    avr = settled.avr
-    pay_field = lb_payment_date_field(avr.run.betalningsdag, avr.run.filedatum)
-    credit_until = (max(avr.run.betalningsdag, today) + timedelta(days=90)).strftime("%y%m%d")
-    out = []
-    for uid in sorted(paying):
-        diff = paying[uid]
-        if diff == 0:
-            continue
-        kind, when = ("14", pay_field) if diff > 0 else ("16", credit_until)
-        out.append(Payment(bankgiro=bankgiro[uid], amount_ore=abs(diff), reference=f"RÄTTELSE LOV {avr.period.label}",
-                           payment_date=when, info=f"{uid} {avr.period.label} R", kind=kind))
-    return out
-
-
 def _earlier_payment_files(final: Path) -> dict[str, bytes]:
     """The payment files of the published version, for a correction's version to keep under
     their history name: once it is published, the correction's file is the one to send."""
@@ -512,9 +211,3 @@ def _earlier_payment_files(final: Path) -> dict[str, bytes]:
         return {}
     return {f"{PAYMENT_FOLDER}/{history_name(p.name)}": p.read_bytes()
             for p in payment_files(cur, lambda p: not is_staged(p))}
-
-
-def payment_name(cfg: LoadedConfig, period: Period, correction: int = 0) -> str:
-    ext = "xml" if cfg.cfg.payment_format == "pain.001" else "txt"
-    suffix = f"-rattelse-{correction}" if correction else ""
-    return f"{PAYMENT_FOLDER}/lov-{period.label}{suffix}.{ext}"

@@ -10,6 +10,7 @@ from ..config.schema import Config
 from .context import Context
 from ..core.money import expr_div_round, percent_of, percent_to_bp, time_amount
 from .result import JUSTERINGAR_SCHEMA, TID_SCHEMA
+from ..config.insatser import insats_classes
 
 
 def brukare_zon(orders: pl.DataFrame) -> pl.DataFrame:
@@ -77,7 +78,6 @@ def _below(share: tuple[int, int] | None, percent) -> bool:
 def paid_utford_seconds(tid: pl.DataFrame, cfg: Config) -> dict[str, int]:
     """Counted visit time per utförare on insatser that some rule pays (kvalitetspeng base), from
     the time table (utford_sek: valid visits' seconds per utförare × brukare × insats)."""
-    from ..config.insatser import insats_classes
     paid, _, _, catch_all = insats_classes(cfg)
     if not catch_all:
         tid = tid.filter(pl.col("insats").is_in(sorted(paid)))

@@ -12,6 +12,9 @@ import polars as pl
 
 from ..core import money
 from ..settle.result import RunInfo
+from ..config.insatser import insats_classes
+from ..config.insatser import within_lov
+from ..core.schedule import execution_date, lb_payment_date_field
 
 
 def cells(df: pl.DataFrame, exprs: list[pl.Expr | str]) -> pl.DataFrame:
@@ -113,7 +116,6 @@ class Options:
 
     @classmethod
     def of(cls, cfg) -> "Options":
-        from ..config.insatser import insats_classes
         _, unpaid, _, _ = insats_classes(cfg.cfg)
         return cls(frozenset(unpaid), cfg.cfg.payment_format)
 
@@ -121,7 +123,6 @@ class Options:
 def lov_only(tid: pl.DataFrame, opts: Options) -> pl.DataFrame:
     """The time rows of insatser within LOV: the Timunderlag LOV and every LOV total leave out
     insatser outside LOV, as the follow-up (history.figures) does."""
-    from ..config.insatser import within_lov
     return within_lov(tid, opts.utanfor_lov)
 
 
@@ -134,7 +135,6 @@ def outside_lov(tid: pl.DataFrame, opts: Options) -> pl.DataFrame:
 def payment_day_pairs(run: RunInfo, opts: Options) -> list[tuple[str, object]]:
     """The payment day as the payment file gives it: the scheduled day, or for a file made too
     late for it, "GENAST" (Bankgirot LB) or the requested execution date (pain.001)."""
-    from ..core.schedule import execution_date, lb_payment_date_field
     planned = run.betalningsdag
     if opts.payment_format == "pain.001":
         when = execution_date(planned, run.filedatum)

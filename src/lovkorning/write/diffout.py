@@ -18,6 +18,7 @@ from ..core.money import hours_value, round_half_up
 from .files import private_file
 from .xlsx import Col, Formats, write_table
 from .printing import PageFooter, insert_chart, lay_out_for_print, sheet_print
+import io
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,6 @@ CHART_COLS = [Col("Utförare", "text", 12), Col("Månad", "text", 10), Col("Bevi
 def write_xlsx(path: Path, views: dict[str, list[dict]], flags: list[dict], months: list[str]) -> None:
     """One sheet per view, the flags, and a line chart per utförare over the months; laid out
     for print as the settlement workbooks are."""
-    import io
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     fmts = Formats(wb)

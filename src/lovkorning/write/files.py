@@ -10,8 +10,6 @@ from pathlib import Path
 import polars as pl
 
 from ..settle.result import Avrakning
-from ..pay.lb import Payment
-from ..core.schedule import lb_payment_date_field
 
 AVVIKELSER_HEADER = ["kod", "allvarlighet", "utforare_id", "brukare_id", "fil", "rad", "kolumn", "meddelande"]
 
@@ -29,13 +27,6 @@ def avvikelser_csv(df: pl.DataFrame) -> bytes:
     """UTF-8 with BOM and ';' so Swedish Excel opens it as it is."""
     body = df.select(AVVIKELSER_HEADER).write_csv(separator=";", quote_style="necessary")
     return b"\xef\xbb\xbf" + body.encode("utf-8")
-
-
-def payments(avr: Avrakning) -> list[Payment]:
-    date_field = lb_payment_date_field(avr.run.betalningsdag, avr.run.filedatum)
-    ref = f"LOV {avr.period.label}"
-    return [Payment(bankgiro=bg, amount_ore=ore, reference=ref, payment_date=date_field, info=f"{uid} {avr.period.label}")
-            for uid, _, bg, ore in avr.private_payees()]
 
 
 def sha256(path: Path) -> str:

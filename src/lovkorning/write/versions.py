@@ -24,11 +24,11 @@ import shutil
 from pathlib import Path
 
 from ..core.errors import Fel, OutputError, Plats
+from ..pay.plan import PAYMENT_FOLDER
 from .files import sha256
 
 CRASH_ENV = "LOVKORNING_TEST_CRASH"   # fault injection for the kill tests: exit hard at a named step
 
-PAYMENT_FOLDER = "betalning"
 SENDABLE = (".txt", ".xml")           # what an upload takes: LB and pain.001
 STAGED = ".tmp"                       # a payment file whose version is not yet published
 HISTORY = ".historik"                 # a payment file of an earlier version: sent then, never again

@@ -1,0 +1,86 @@
+"""The run, top to bottom: read → validate → settle → write → reconcile.
+
+`settle_month` is pure apart from reading the inputs; `write_outputs` writes into a version folder
+beside the output folder and reconciles payment file, workbooks and manifest to the öre; the runner
+then publishes the folder (outputs.publish). A run that cannot prove the totals leaves no payment
+file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+from ..config.loaded import LoadedConfig
+from ..core.errors import ReconciliationError
+from .files import avvikelser_csv, config_files, manifest, private_file, sha256
+from .versions import crash_point, published_name, staged
+from ..pay.plan import PaymentPlan, render_payments
+from ..settle.month import Settled
+from .reconcile import read_back, reconcile
+
+
+def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: PaymentPlan | None) -> dict:
+    """Write every output into the version folder; the payment file goes in last, under its staged
+    name (it is named for sending when the version is published: outputs.publish), and stays only
+    when the files on disk reconcile. Returns the reconciliation (raises if it failed)."""
+    from .besok import write_besok  # lazy: startup
+    from .readback import summary_paid  # lazy: startup (the writers and openpyxl: not needed for --dry-run)
+    from .sammanstallning import write_sammanstallning  # lazy: startup
+    from .workbook import write_all_workbooks  # lazy: startup
+    from .cells import Options  # lazy: startup
+
+    avr = settled.avr
+    private_file(version / "avvikelser.csv", avvikelser_csv(avr.avvikelser))
+    many = avr.utforare.height >= 16          # below that, starting processes costs more than it saves
+    opts = Options.of(cfg)                    # insatser outside LOV, payment format: how the sheets show them
+    write_all_workbooks(avr, version / "avrakning", workers=min(2, os.cpu_count() or 1) if many else 1, opts=opts)
+    write_besok(settled.visits.besok, version / "besok", avr.utforare["utforare_id"].to_list())
+    crash_point("efter-arbetsbocker")
+    write_sammanstallning(avr, version / "sammanstallning.xlsx", opts)
+    for name, data in (plan.carried if plan else {}).items():
+        private_file(version / name, data)
+    pay_bytes, remaining = render_payments(cfg, avr, plan.payments) if plan and plan.payments else (b"", [])
+    rec = None
+    try:
+        written = _staged_payment_file(version, plan, pay_bytes)
+        rec = reconcile(avr, read_back(avr, version), summary_paid(version / "sammanstallning.xlsx"), written, plan,
+                        cfg.cfg.payment_format)
+    finally:
+        if pay_bytes and not (rec and rec["ok"]):        # no payment file unless everything agrees
+            (version / staged(plan.name)).unlink(missing_ok=True)
+    rec["remaining_credits_ore"] = {p.bankgiro: p.amount_ore for p in remaining}
+    for d in [version, *(p for p in version.rglob("*") if p.is_dir())]:
+        d.chmod(0o700)
+    outputs = {published_name(str(p.relative_to(version))): sha256(p) for p in sorted(version.rglob("*")) if p.is_file()}
+    pay = {"file": plan.name, "format": cfg.cfg.payment_format, "records": rec["payment_records"],
+           "total_ore": rec["payment_file_ore"]} if rec["ok"] and pay_bytes else None
+    private_file(version / "manifest.json", manifest(avr, cfg.sha256, cfg.path, settled.indata.sources, outputs, pay, rec,
+                                                     config_files(cfg), week_record(cfg, settled)))
+    if not rec["ok"]:
+        raise ReconciliationError(f"Avstämningen misslyckades: {rec}. Ingen betalfil skrevs.")
+    return rec
+
+
+def _staged_payment_file(version: Path, plan: PaymentPlan | None, pay_bytes: bytes) -> bytes:
+    """Write the payment file under its staged name (outputs.staged: no upload takes it; it gets
+    its name when the version is published) and read it back, for the reconciliation to check
+    the file on disk. No payment: b""."""
+    if not pay_bytes:
+        return b""
+    path = version / staged(plan.name)
+    crash_point("fore-betalfil")
+    private_file(path, pay_bytes)
+    crash_point("efter-betalfil")
+    return path.read_bytes()
+
+
+def week_record(cfg: LoadedConfig, settled: Settled) -> dict | None:
+    """For the manifest, with schablon rules: which run of the previous month this month's weekly
+    caps started from, and what this month hands on to the next."""
+    if not any(r.basis == "schablon" for r in cfg.cfg.rules):
+        return None
+    c = settled.carry
+    return {"fran": {"month": c.month, "run_id": c.run_id, "registreringar": int(c.weeks["antal"].sum())} if c else None,
+            "till_nasta_manad": int(settled.veckor["antal"].sum())}

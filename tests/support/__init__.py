@@ -1,0 +1,1 @@
+"""Test helpers: small months built in code (monthbuilder) and an independent LB checker (lbcheck)."""
