@@ -6,8 +6,10 @@ Hours are numbers with two decimals, shares are percent with one decimal. Brukar
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
+from datetime import datetime, time
 from pathlib import Path
 
 import polars as pl
@@ -18,7 +20,7 @@ from ..core.money import hours_value, round_half_up
 from .files import private_file
 from .xlsx import Col, Formats, write_table
 from .printing import PageFooter, insert_chart, lay_out_for_print, sheet_print
-import io
+from ..core.period import Period
 
 
 @dataclass(frozen=True)
@@ -114,9 +116,12 @@ CHART_COLS = [Col("Utförare", "text", 12), Col("Månad", "text", 10), Col("Bevi
 
 def write_xlsx(path: Path, views: dict[str, list[dict]], flags: list[dict], months: list[str]) -> None:
     """One sheet per view, the flags, and a line chart per utförare over the months; laid out
-    for print as the settlement workbooks are."""
+    for print as the settlement workbooks are. Its bytes depend only on what it shows: the created
+    date is the day after the last month, not the clock."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"title": "Uppföljning: utförd mot beviljad tid", "author": "lovkorning",
+                       "created": datetime.combine(Period.parse(months[-1]).next().start, time())})
     fmts = Formats(wb)
     for by, recs in views.items():
         cols = [Col(f.header, XLSX_KIND[f.kind], 40) for f in fields(by)]
