@@ -395,7 +395,7 @@ def _table(rows, first="Utförare-id") -> tuple[tuple, list[tuple], tuple]:
 
 
 def test_andel_utford_counts_only_time_on_insatser_with_beviljad_tid(tmp_path):
-    """Andel utförd = utförd on insatser with beviljad tid / beviljad tid LOV (README, settle.time_sums):
+    """Andel utförd = utförd on insatser with beviljad tid / beviljad tid LOV (docs/choices.md, settle.adjust.time_sums):
     a misregistered Morgonhjälp hour without beviljad tid does not raise it, in the Per brukare
     Totalt row nor in the sammanställning (it was 25 200 / 36 000 = 70 %; by definition 50 %)."""
     avr = build([utforare("U1", "Omsorg Öst AB")],

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from ..write.versions import fsync_path
 
-# The kinds of run the ledger records (README: "A month is paid once").
+# The kinds of run the ledger records (docs/ledger.md).
 SLUTLIG, PRELIMINAR, RATTELSE, OFORANDRAD = "SLUTLIG", "PRELIMINÄR", "RÄTTELSE", "OFÖRÄNDRAD"
 
 TABLES = ("""
