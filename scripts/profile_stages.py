@@ -4,7 +4,7 @@
     python scripts/profile_stages.py bench/stockholm --month 2023-09
 
 It wraps the pipeline's own stage functions with a timer, settles the month once as `run
---dry-run` does (pipeline.settle_month: nothing is written) and prints, per stage, the wall
+--dry-run` does (settle.month.settle_month: nothing is written) and prints, per stage, the wall
 seconds summed over its calls, the CPU seconds of the process meanwhile (every thread: more than
 the wall seconds where polars works on both cores) and the resident memory after it. A profile, not a benchmark:
 use scripts/bench.py for medians.
@@ -23,14 +23,14 @@ from datetime import date  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from lovkorning.read import indata  # noqa: E402
-from lovkorning.settle import month as pipeline  # noqa: E402
+from lovkorning.settle import month as settling  # noqa: E402
 from lovkorning.visits import pairing as visits  # noqa: E402
 from lovkorning.config.loaded import load  # noqa: E402
 from lovkorning.core.period import Period  # noqa: E402
 
 IMPORTS = time.perf_counter() - T0
 
-# (module, function, label): the module is where the caller looks the name up (pipeline imports
+# (module, function, label): the module is where the caller looks the name up (settle.month imports
 # the settle and check functions by name)
 STAGES = [
     (indata, "read_table", "read files (CSV/xlsx → frames)"),
@@ -45,14 +45,14 @@ STAGES = [
     (visits, "split_insatser", "visit × insats"),
     (visits, "plain", "back to text"),
     (visits, "lone_findings", "lone-event findings"),
-    (pipeline, "context", "beviljad lines (context)"),
-    (pipeline, "apply_rules", "rules → money lines"),
-    (pipeline, "time_table", "time table"),
-    (pipeline, "adjustments", "adjustments"),
-    (pipeline, "visit_findings", "visit findings"),
-    (pipeline, "order_rule_findings", "order and rule findings"),
-    (pipeline, "plan_findings", "plan findings"),
-    (pipeline, "fee_findings", "fee findings (over-antal)"),
+    (settling, "context", "beviljad lines (context)"),
+    (settling, "apply_rules", "rules → money lines"),
+    (settling, "time_table", "time table"),
+    (settling, "adjustments", "adjustments"),
+    (settling, "visit_findings", "visit findings"),
+    (settling, "order_rule_findings", "order and rule findings"),
+    (settling, "plan_findings", "plan findings"),
+    (settling, "fee_findings", "fee findings (over-antal)"),
 ]
 
 
@@ -96,7 +96,7 @@ def main() -> None:
     cfg = load(args.folder / "lovkorning.yaml")
     year, month = map(int, args.month.split("-"))
     t, c = time.perf_counter(), cpu()
-    pipeline.settle_month(cfg, Period(year, month), date.today())
+    settling.settle_month(cfg, Period(year, month), date.today())
     total, total_cpu = time.perf_counter() - t, cpu() - c
     print(f"{'stage':<34}{'calls':>6}{'seconds':>9}{'CPU s':>7}{'RSS MiB':>9}")
     print(f"{'imports':<34}{1:>6}{IMPORTS:>9.2f}")

@@ -19,7 +19,7 @@ from support.cli import cli
 from support.runs import consistent, digests, net_paid
 
 HOUR = 45_200
-# every step of writing and publishing a version, in order (outputs.crash_point)
+# every step of writing and publishing a version, in order (write.versions.crash_point)
 POINTS = ["efter-arbetsbocker", "fore-betalfil", "efter-betalfil", "fore-byte", "fore-lank", "efter-lank", "efter-byte"]
 SWITCHED = POINTS[POINTS.index("efter-lank"):]      # killed after the output folder was switched
 KILLED = "Städade upp en avbruten körning"

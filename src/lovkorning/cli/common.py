@@ -16,7 +16,7 @@ from ..core.period import Period
 from . import show
 
 
-# Help and usage errors in Swedish (cli_sv): plain-text help, our group and command classes.
+# Help and usage errors in Swedish (swedish.py): plain-text help, our group and command classes.
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True, cls=Group,
                   rich_markup_mode=None, help="LOV-körningen för hemtjänst: validerar, avräknar och skriver betalfil.")
 command = partial(app.command, cls=Command)

@@ -51,7 +51,7 @@ def locked(cfg: LoadedConfig, wait: float):
 def recover(cfg: LoadedConfig, ledger: Ledger, period: Period | None = None) -> list[str]:
     """Settle runs killed between recording and publishing: done if their outputs are in place,
     else abandoned. Then put the versions of their months, and of `period`, in order
-    (outputs.tidy: a killed run's unpublished version removed, a published one's payment file
+    (write.versions.tidy: a killed run's unpublished version removed, a published one's payment file
     named, older versions' payment files marked as history). Says what it did, in Swedish."""
     said: list[str] = []
     months: dict[str, list[Path]] = {period.label: []} if period else {}

@@ -15,7 +15,7 @@ from ..config.insatser import insats_classes
 
 def brukare_zon(orders: pl.DataFrame) -> pl.DataFrame:
     """The brukare's zon at an utförare over time: one row per order line with the days it is in
-    force (z_fran … z_till, open-ended when null). engine.with_zon picks the zon of a day from it."""
+    force (z_fran … z_till, open-ended when null). context.with_zon picks the zon of a day from it."""
     return orders.select("utforare_id", "brukare_id", pl.col("giltig_fran").alias("z_fran"),
                          pl.col("giltig_till").alias("z_till"), "zon", "bestallning_id")
 

@@ -66,7 +66,7 @@ def _paid_pause(rule: RuleCfg, o: pl.DataFrame, ctx: Context) -> pl.DataFrame:
 def visit_time(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     """Counted seconds of valid visits whose insats (and staff role) the rule names. With `tid`,
     only the part of each visit inside that daily window (and inside visits.window) counts.
-    Each visit carries the zon of its own day (engine.with_zon), so a line never spans a move;
+    Each visit carries the zon of its own day (context.with_zon), so a line never spans a move;
     not with cap order, whose lines take the zon of their order line."""
     v = ctx.visits.besok_insats.filter(pl.col("giltig") & matches(rule))
     if rule.roller:

@@ -109,7 +109,7 @@ PAID_HEADERS = (PAID_HEADER, PAID_HEADER_PRELIMINARY, PAID_HEADER_CORRECTION)
 @dataclass(frozen=True)
 class Options:
     """What the writers need from the config beyond the Avrakning: the insatser outside LOV
-    (named only by `basis: none` rules, as checks.insats_classes finds them) and the payment
+    (named only by `basis: none` rules, as config.insatser.insats_classes finds them) and the payment
     file's format, which decides how the payment day is shown."""
     utanfor_lov: frozenset[str] = frozenset()
     payment_format: str = "bankgirot-lb"

@@ -46,7 +46,7 @@ def manifest(avr: Avrakning, config_sha: str, config_path: Path, inputs: list, o
              payment: dict | None, reconciliation: dict, config_chain: list[dict] | None = None,
              schablon_veckor: dict | None = None) -> bytes:
     """manifest.json. `config_chain` (config_files): the config files behind `config_sha`;
-    `schablon_veckor` (pipeline.week_record): the weekly schablon caps carried between months."""
+    `schablon_veckor` (write.month.week_record): the weekly schablon caps carried between months."""
     config = {"path": config_path.name, "sha256": config_sha}
     if config_chain:
         config |= {"sha256_of": CONFIG_SHA256_OF, "files": config_chain}

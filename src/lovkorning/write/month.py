@@ -1,9 +1,7 @@
-"""The run, top to bottom: read → validate → settle → write → reconcile.
-
-`settle_month` is pure apart from reading the inputs; `write_outputs` writes into a version folder
-beside the output folder and reconciles payment file, workbooks and manifest to the öre; the runner
-then publishes the folder (outputs.publish). A run that cannot prove the totals leaves no payment
-file.
+"""A settled month written: every output into a version folder beside the output folder, the
+payment file last and under its staged name, then the files read back and reconciled to the öre
+(reconcile.py). The runner publishes the folder (versions.publish). A run that cannot prove the
+totals leaves no payment file.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ from .reconcile import read_back, reconcile
 
 def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: PaymentPlan | None) -> dict:
     """Write every output into the version folder; the payment file goes in last, under its staged
-    name (it is named for sending when the version is published: outputs.publish), and stays only
+    name (it is named for sending when the version is published: versions.publish), and stays only
     when the files on disk reconcile. Returns the reconciliation (raises if it failed)."""
     from .besok import write_besok  # lazy: startup
     from .readback import summary_paid  # lazy: startup (the writers and openpyxl: not needed for --dry-run)
@@ -64,7 +62,7 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
 
 
 def _staged_payment_file(version: Path, plan: PaymentPlan | None, pay_bytes: bytes) -> bytes:
-    """Write the payment file under its staged name (outputs.staged: no upload takes it; it gets
+    """Write the payment file under its staged name (versions.staged: no upload takes it; it gets
     its name when the version is published) and read it back, for the reconciliation to check
     the file on disk. No payment: b""."""
     if not pay_bytes:
