@@ -31,7 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench.py --sizes norrkoping stockholm --reps 3
 
 bench-sweden: $(STAMP)
-	$(BIN)/python scripts/bench.py --sizes sweden --reps 1
+	$(BIN)/python scripts/bench.py --sizes sweden --reps 1 --no-compare
 
 clean:
 	rm -rf out state .pytest_cache

@@ -5,10 +5,13 @@
 
 For each size it generates a month once (bench/<size>/, seed 1), then per repetition, each in a
 fresh process: `polars.read_csv` of the month's files (the floor), `lovkorning run --dry-run`
-(read, validate, settle; writes nothing) and a full `lovkorning run` into an empty output and
-state folder. It prints the medians of wall time and peak memory (the largest resident set of
-the process or any process it started), the ratio dry-run / read_csv, and seconds per million
-tag events, so that growth with size can be read off two sizes.
+(read, validate, settle; writes nothing), `lovkorning compare` of the month under its config and
+under `config/norrkoping-utford.yaml` (the month read once and settled twice; writes nothing) and
+a full `lovkorning run` into an empty output and state folder. It prints the medians of wall time
+and peak memory (the largest resident set of the process or any process it started), the ratios
+dry-run / read_csv and compare / dry-run (issue 16: at most 2.2), and seconds per million tag
+events, so that growth with size can be read off two sizes. `--no-compare` leaves compare out
+(make bench-sweden: its B peaks at twice a dry run's memory).
 
 Two more figures say how far the dry run is from what the machine can do at all:
 - its CPU seconds (user + system, every thread): on two cores the dry run cannot take less
@@ -31,6 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MONTH = "2023-09"
 RUN_DAY = "2023-10-09"
+# B of `compare`: RAM-tid on utförd tid capped per order, the generated month's other rules as they
+# are (its inputs section is not read); settling it costs more than Norrköping's beviljad tid
+COMPARE_WITH = ROOT / "config" / "norrkoping-utford.yaml"
 
 MEASURE = r"""
 import resource, sys, time
@@ -96,7 +102,7 @@ def prepare(size: str, base: Path) -> tuple[Path, int]:
     return folder, events
 
 
-def one_rep(folder: Path) -> dict[str, tuple[float, float, float]]:
+def one_rep(folder: Path, with_compare: bool = True) -> dict[str, tuple[float, float, float]]:
     cfg = str(folder / "lovkorning.yaml")
     for d in ("out", "state"):
         shutil.rmtree(folder / d, ignore_errors=True)
@@ -104,19 +110,26 @@ def one_rep(folder: Path) -> dict[str, tuple[float, float, float]]:
            "lean": measure(LEAN.format(tags=str(folder / "data" / MONTH / "taggningar.csv"))),
            "dry_run": measure(CLI.format(args=["run", MONTH, "--config", cfg, "--dry-run"])),
            "full_run": measure(CLI.format(args=["run", MONTH, "--config", cfg, "--datum", RUN_DAY]))}
+    if with_compare:
+        res["compare"] = measure(CLI.format(args=["compare", MONTH, "--config", cfg, "--with", str(COMPARE_WITH)]))
     return res
 
 
-def bench(size: str, reps: int, base: Path) -> dict:
+def bench(size: str, reps: int, base: Path, with_compare: bool = True) -> dict:
     folder, events = prepare(size, base)
     runs = []
     for i in range(reps):
-        r = one_rep(folder)
+        r = one_rep(folder, with_compare)
         runs.append(r)
         print(f"  {size} rep {i + 1}: read_csv {r['read_csv'][0]:.2f} s, lean {r['lean'][0]:.2f} s, "
               f"dry-run {r['dry_run'][0]:.2f} s ({r['dry_run'][2]:.2f} CPU s, {r['dry_run'][1]:.0f} MiB), "
+              + (f"compare {r['compare'][0]:.2f} s ({r['compare'][2]:.2f} CPU s, {r['compare'][1]:.0f} MiB), "
+                 if with_compare else "") +
               f"full run {r['full_run'][0]:.2f} s ({r['full_run'][1]:.0f} MiB)", flush=True)
     med = lambda key, i: statistics.median(r[key][i] for r in runs)  # noqa: E731
+    cmp = {"compare_s": med("compare", 0), "compare_peak_mib": med("compare", 1), "compare_cpu_s": med("compare", 2),
+           "ratio_compare_to_dry_run": statistics.median(r["compare"][0] / r["dry_run"][0] for r in runs)
+           } if with_compare else {}
     return {"size": size, "tag_events": events, "reps": reps,
             "read_csv_s": med("read_csv", 0), "dry_run_s": med("dry_run", 0), "full_run_s": med("full_run", 0),
             "dry_run_peak_mib": med("dry_run", 1), "full_run_peak_mib": med("full_run", 1),
@@ -124,7 +137,7 @@ def bench(size: str, reps: int, base: Path) -> dict:
             "ratio_lean_to_read_csv": statistics.median(r["lean"][0] / r["read_csv"][0] for r in runs),
             "ratio_dry_run_to_read_csv": statistics.median(r["dry_run"][0] / r["read_csv"][0] for r in runs),
             "s_per_million_events_dry_run": med("dry_run", 0) / events * 1e6,
-            "s_per_million_events_full_run": med("full_run", 0) / events * 1e6}
+            "s_per_million_events_full_run": med("full_run", 0) / events * 1e6} | cmp
 
 
 def main() -> None:
@@ -132,15 +145,18 @@ def main() -> None:
     ap.add_argument("--sizes", nargs="+", default=["norrkoping", "stockholm"])
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--dir", type=Path, default=ROOT / "bench")
+    ap.add_argument("--no-compare", action="store_true", help="leave lovkorning compare out")
     args = ap.parse_args()
-    results = [bench(s, args.reps, args.dir) for s in args.sizes]
+    results = [bench(s, args.reps, args.dir, not args.no_compare) for s in args.sizes]
     print(f"\n{'size':<12}{'events':>11}{'read_csv s':>12}{'dry-run s':>11}{'ratio':>7}{'full s':>9}"
-          f"{'peak MiB':>10}{'s/M events':>12}{'dry CPU s':>11}{'lean s':>8}{'lean ratio':>11}")
+          f"{'peak MiB':>10}{'s/M events':>12}{'dry CPU s':>11}{'lean s':>8}{'lean ratio':>11}{'compare s':>11}"
+          f"{'cmp/dry':>9}")
     for r in results:
         print(f"{r['size']:<12}{r['tag_events']:>11,}{r['read_csv_s']:>12.2f}{r['dry_run_s']:>11.2f}"
               f"{r['ratio_dry_run_to_read_csv']:>7.1f}{r['full_run_s']:>9.2f}{r['full_run_peak_mib']:>10.0f}"
               f"{r['s_per_million_events_dry_run']:>12.2f}{r['dry_run_cpu_s']:>11.2f}{r['lean_s']:>8.2f}"
-              f"{r['ratio_lean_to_read_csv']:>11.1f}")
+              f"{r['ratio_lean_to_read_csv']:>11.1f}" + (f"{r['compare_s']:>11.2f}{r['ratio_compare_to_dry_run']:>9.2f}"
+                                                         if "compare_s" in r else f"{'–':>11}{'–':>9}"))
     path = args.dir / "results.json"       # one entry per size: a sweden run keeps the others' figures
     earlier = json.loads(path.read_text()) if path.exists() else []
     merged = {r["size"]: r for r in earlier} | {r["size"]: r for r in results}

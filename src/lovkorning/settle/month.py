@@ -84,8 +84,20 @@ def run_info(cfg: LoadedConfig, period: Period, today: date, sources: list[Sourc
 def settle_month(cfg: LoadedConfig, period: Period, today: date, carry: WeekCarry | None = None) -> Settled:
     """The month settled from its inputs; `carry` from the ledger (run.carry.week_carry)."""
     indata = read_month(cfg, period)
-    visits = pair_visits(indata.taggningar, cfg.cfg.visits, period, double_staffing(indata.bestallningar, period))
+    visits = pair(cfg, period, indata)
     indata.frames["taggningar"] = indata.taggningar.clear()     # paired: every event is in a visit or a finding
+    return settle_paired(cfg, period, today, indata, visits, carry)
+
+
+def pair(cfg: LoadedConfig, period: Period, indata: Indata) -> Visits:
+    """The month's tag events paired into visits and checked under the config's `visits` section."""
+    return pair_visits(indata.taggningar, cfg.cfg.visits, period, double_staffing(indata.bestallningar, period))
+
+
+def settle_paired(cfg: LoadedConfig, period: Period, today: date, indata: Indata, visits: Visits,
+                  carry: WeekCarry | None = None) -> Settled:
+    """The month settled from inputs already read and paired (settle_month; `compare` reads and
+    pairs once for two configs). Reads nothing and changes neither `indata` nor `visits`."""
     ctx = context(cfg, period, indata, visits, carry)
     rader = add_supplements(apply_rules(ctx), cfg.cfg, indata.utforare)
     tid = time_table(ctx)

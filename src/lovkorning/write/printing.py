@@ -96,6 +96,16 @@ def print_width_px(ws: Worksheet, last_col: int) -> int:
     return sum(sp.col_px(c) for c in range(last_col + 1))
 
 
+def landscape(width_px: int) -> bool:
+    """Does a sheet this wide (its columns, in pixels) print landscape?"""
+    return width_px * PORTRAIT_MIN_SCALE > PRINT_WIDTH_PX["portrait"]
+
+
+def page_height_px(width_px: int) -> int:
+    """The printed height of a page of a sheet this wide, at 96 px/inch (before any scaling)."""
+    return round(((8.27 if landscape(width_px) else 11.69) - 2 * MARGIN_TOP) * 96)
+
+
 def write_note(ws: Worksheet, row: int, text: str) -> None:
     """A line of text that wraps across the sheet's printed width (merged when laid out)."""
     sheet_print(ws).notes.append((row, text))
@@ -122,7 +132,7 @@ def _lay_out_sheet(ws: Worksheet, footer: PageFooter, note_fmt) -> None:
     last_row = max(sp.last_row, ws.dim_rowmax if ws.dim_rowmax is not None else 0, 0)
 
     ws.set_paper(A4)
-    if width_px * PORTRAIT_MIN_SCALE > PRINT_WIDTH_PX["portrait"]:
+    if landscape(width_px):
         ws.set_landscape()
     else:
         ws.set_portrait()
