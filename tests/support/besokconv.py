@@ -20,6 +20,21 @@ from pathlib import Path
 from lovkorning.config.loaded import load
 from lovkorning.core.period import Period
 from lovkorning.read.indata import read_month
+from support.monthbuilder import BRUKARE_A, BRUKARE_B, Month
+
+def visit_month(root: Path, config_extra: str = "") -> Path:
+    """A month with one utförare (U1) and Avlösning orders for brukare A and B, without a tag log (the
+    test writes its visit file); `config_extra` goes into the config's `inputs`. The config path."""
+    m = Month().utforare("U1", "Omsorg AB")
+    m.order("B1", BRUKARE_A, "U1", "Avlösning", "600")
+    m.order("B2", BRUKARE_B, "U1", "Avlösning", "600")
+    cfg = m.write(root)
+    (root / "data/2023-09/taggningar.csv").unlink()
+    text = cfg.read_text(encoding="utf-8")
+    cfg.write_text(text.replace("  utforare: data/utforare.csv\n", "  utforare: data/utforare.csv\n" + config_extra),
+                   encoding="utf-8")
+    return cfg
+
 
 BESOK = ["besok_id", "brukare_id", "utforare_id", "personal_id", "start", "slut", "metod_start", "metod_slut",
          "insatser", "roll", "korrigerad", "avbojt"]

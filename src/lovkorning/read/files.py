@@ -105,10 +105,10 @@ def _os_reason(exc: OSError) -> str:
 
 
 def read_table(path: Path, base: str, mapping: dict[str, str], coded: tuple[str, ...] = (),
-               fmt: FormatCfg | None = None) -> tuple[pl.DataFrame, Source]:
+               fmt: FormatCfg | None = None, rename: bool = True) -> tuple[pl.DataFrame, Source]:
     """A file as strings, with `_fil` and `_rad`. Columns named in `coded` (our names) may come
     back Categorical, when the file takes the fast path. `fmt` (inputs.format): where the table
-    stands (sheet, header rows, rows to skip)."""
+    stands (sheet, header rows, rows to skip). `rename=False`: the columns as the file names them."""
     fil = path.name
     header = fmt.header_row if fmt else (1,)
     try:
@@ -132,8 +132,9 @@ def read_table(path: Path, base: str, mapping: dict[str, str], coded: tuple[str,
                 del data
                 df = read_csv_text(text, fil) if header == (1,) else csv_below(text, header, fil)
         df, _ = cut_rows(df, fmt)
-        check_renamed(df.columns, mapping, base, fil, header[-1])
-        df = normalize_columns(df, mapping, fil)
+        if rename:
+            check_renamed(df.columns, mapping, base, fil, header[-1])
+            df = normalize_columns(df, mapping, fil)
     except LovError:
         raise
     except OSError as exc:
@@ -150,11 +151,11 @@ def read_table(path: Path, base: str, mapping: dict[str, str], coded: tuple[str,
     return df, Source(base, path, digest, df.height)
 
 
-def require_columns(df: pl.DataFrame, required: list[str], fil: str) -> None:
+def require_columns(df: pl.DataFrame, required: list[str], fil: str, header: int = 1) -> None:
     missing = [c for c in required if c not in df.columns]
     if missing:
-        errors = [Fel(f"Obligatorisk kolumn '{c}' saknas.", Plats(fil, 1, c)) for c in missing]
+        errors = [Fel(f"Obligatorisk kolumn '{c}' saknas.", Plats(fil, header, c)) for c in missing]
         if len(missing) == len(required) > 1:
             errors.append(Fel("Ingen av de obligatoriska kolumnerna finns: saknar filen rubrikrad, eller är "
-                              "avgränsaren eller teckenkodningen fel?", Plats(fil, 1)))
+                              "avgränsaren eller teckenkodningen fel?", Plats(fil, header)))
         raise InputError(errors)

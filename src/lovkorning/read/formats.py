@@ -115,11 +115,13 @@ def hints(name: str, fmt: FormatCfg | None) -> dict[str, str]:
     return out
 
 
-def apply_formats(name: str, df: pl.DataFrame, fmt: FormatCfg | None, xlsx: bool, fil: str) -> pl.DataFrame:
+def apply_formats(name: str, df: pl.DataFrame, fmt: FormatCfg | None, xlsx: bool, fil: str,
+                  theirs: dict[str, str] | None = None) -> pl.DataFrame:
     """The frame (text, our column names) with dates, timestamps, lengths and lists in the
     contract's forms, as far as the config's formats read them. With a format for the file, a
     number in a date or time column of an .xlsx is an Excel serial number (with `excel` as the
-    format, in a CSV too)."""
+    format, in a CSV too). `theirs`: the config's renaming, to name the file's columns."""
+    theirs = theirs or {}
     specs = {c.name: c.kind for c in SPECS[name] if c.name in df.columns}
     configured, fmt = fmt is not None, fmt or FormatCfg()
     header = fmt.header_row[-1]
@@ -131,7 +133,7 @@ def apply_formats(name: str, df: pl.DataFrame, fmt: FormatCfg | None, xlsx: bool
         if kind == "date" and (fmt.date or serial):
             value, by_fmt = _day(v, fmt.date, serial)
             out[col] = pl.coalesce(value.dt.strftime("%Y-%m-%d"), v)
-            checks.append((col, col, "date", fmt.date, by_fmt, value.is_not_null()))
+            checks.append((theirs.get(col, col), col, "date", fmt.date, by_fmt, value.is_not_null()))
         elif kind == "datetime" and col in days:
             day, day_fmt = _day(_blank(pl.col(days[col])), fmt.date, serial)
             clock, clock_fmt = _clock(v, fmt.time, serial)
@@ -141,12 +143,13 @@ def apply_formats(name: str, df: pl.DataFrame, fmt: FormatCfg | None, xlsx: bool
             raw = pl.when(v.is_not_null()).then(pl.concat_str([_blank(pl.col(days[col])).fill_null(""), v], separator=" ")
                                                 .str.strip_chars())
             out[col] = pl.coalesce(both, raw)
-            checks.append((col, days[col], "date", fmt.date, day_fmt, day.is_not_null()))
-            checks.append((col, col, "time", fmt.time, clock_fmt, clock.is_not_null()))
+            checks.append((fmt.date_columns[col], days[col], "date", fmt.date, day_fmt, day.is_not_null()))
+            checks.append((theirs.get(col, col), col, "time", fmt.time, clock_fmt, clock.is_not_null()))
         elif kind == "datetime" and (fmt.datetime or serial):
             value, by_fmt = _moment(v, fmt.datetime, serial)
             out[col] = pl.coalesce(value.dt.strftime("%Y-%m-%d %H:%M:%S"), v)
-            checks.append((col, col, "datetime", fmt.datetime, by_fmt, value.is_not_null() | v.str.contains(DEFAULT_DAY)))
+            checks.append((theirs.get(col, col), col, "datetime", fmt.datetime, by_fmt,
+                           value.is_not_null() | v.str.contains(DEFAULT_DAY)))
         elif kind == "list" and fmt.list_separator:
             text = v
             for sep in fmt.list_separator:
@@ -179,7 +182,7 @@ def _check_formats(name: str, df: pl.DataFrame, fmt: FormatCfg, checks: list, fi
     """A configured format that reads none of its column's values, where some value is in no form
     that is read, is a wrong mapping: stop, naming the first such value."""
     errors = []
-    for ours, col, kind, given, by_fmt, readable in checks:
+    for shown, col, kind, given, by_fmt, readable in checks:
         if given is None:
             continue
         v = _blank(pl.col(col))
@@ -189,7 +192,7 @@ def _check_formats(name: str, df: pl.DataFrame, fmt: FormatCfg, checks: list, fi
         if n == 0 and given_n and bad is not None:
             what = {"date": "datum", "time": "klockslag", "datetime": "tidpunkt"}[kind]
             errors.append(Fel(f"Formatet '{given}' (inputs.format.{name}.{kind}) läser inget {what} i kolumnen "
-                              f"'{safe_name(col)}': till exempel '{bad['v']}'. Stämmer formatet med filen?",
-                              Plats(fil, bad["_rad"], safe_name(col) if col != ours else ours)))
+                              f"'{safe_name(shown)}': till exempel '{bad['v']}'. Stämmer formatet med filen?",
+                              Plats(fil, bad["_rad"], safe_name(shown))))
     if errors:
         raise InputError(errors)
