@@ -91,3 +91,12 @@ def test_a_length_that_disagrees_with_the_end_stops_the_run(tmp_path):
     r = cli("run", "2023-09", "--final", "--config", str(cfg))
     assert r.returncode == 1 and "FEL: Besök.xlsx, rad 4, kolumn 'minuter'" in r.stderr, r.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_validate_map_names_both_files_when_a_month_has_tag_events_and_visit_rows(tmp_path):
+    cfg = report_month(tmp_path)
+    (tmp_path / "data/2023-09/taggningar.csv").write_text(
+        "handelse_id;brukare_id;utforare_id;personal_id;tidpunkt;typ;metod\n", encoding="utf-8")
+    r = cli("validate", "2023-09", "--map", "--config", str(cfg))
+    assert r.returncode == 1 and "både taggningar (taggningar.csv) och besök (Besök.xlsx)" in r.stderr, r.stderr
+    assert "== taggningar:" in r.stdout and "== besok:" in r.stdout
