@@ -53,7 +53,8 @@ def _day(e: pl.Expr, fmt: str | None, serial: bool) -> tuple[pl.Expr, pl.Expr]:
         tries.append(by_serial)
         if fmt == EXCEL:
             by_fmt = by_serial
-    tries.append(e.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$").str.to_date("%Y-%m-%d", strict=False))
+    iso = e.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$")
+    tries.append(iso.str.to_date("%Y-%m-%d", strict=False))
     return pl.coalesce(tries), by_fmt
 
 
@@ -163,13 +164,13 @@ def apply_formats(name: str, df: pl.DataFrame, fmt: FormatCfg | None, xlsx: bool
         later = (day + pl.duration(days=1)).dt.strftime("%Y-%m-%d") + " " + t1.dt.strftime("%H:%M:%S")
         out[end] = pl.when(day.is_not_null() & t0.is_not_null() & t1.is_not_null() & (t1 < t0)).then(later).otherwise(out[end])
     if checks:
-        _check_formats(name, df, fmt, checks, fil)
+        _check_formats(name, df, checks, fil)
     return df.with_columns(e.alias(c) for c, e in out.items()) if out else df
 
 
 def _length(v: pl.Expr) -> pl.Expr:
-    """A visit's length written as H:MM[:SS] (00:45, 1:30:30) in minutes ('45', '90.5');
-    anything else as it stands (minutes, parsed as such)."""
+    """A visit's length written as H:MM[:SS] (00:45, 1:30:30) in minutes ('45', '90.500'), to the
+    thousandth of a minute as every length is; anything else as it stands (minutes)."""
     m = v.str.extract_groups(DEFAULT_CLOCK)
     secs = (m.struct.field("1").cast(pl.Int64) * 3600 + m.struct.field("2").cast(pl.Int64) * 60
             + m.struct.field("3").cast(pl.Int64).fill_null(0))
@@ -178,7 +179,7 @@ def _length(v: pl.Expr) -> pl.Expr:
     return pl.when(m.struct.field("1").is_not_null()).then(minutes).otherwise(v)
 
 
-def _check_formats(name: str, df: pl.DataFrame, fmt: FormatCfg, checks: list, fil: str) -> None:
+def _check_formats(name: str, df: pl.DataFrame, checks: list, fil: str) -> None:
     """A configured format that reads none of its column's values, where some value is in no form
     that is read, is a wrong mapping: stop, naming the first such value."""
     errors = []
@@ -186,8 +187,9 @@ def _check_formats(name: str, df: pl.DataFrame, fmt: FormatCfg, checks: list, fi
         if given is None:
             continue
         v = _blank(pl.col(col))
+        unread = v.is_not_null() & ~readable.fill_null(False)
         got = df.select(by_fmt.is_not_null().sum().alias("n"), v.is_not_null().sum().alias("given"),
-                        pl.struct(v.alias("v"), pl.col("_rad")).filter(v.is_not_null() & ~readable.fill_null(False)).first().alias("bad"))
+                        pl.struct(v.alias("v"), pl.col("_rad")).filter(unread).first().alias("bad"))
         n, given_n, bad = got.row(0)
         if n == 0 and given_n and bad is not None:
             what = {"date": "datum", "time": "klockslag", "datetime": "tidpunkt"}[kind]

@@ -84,8 +84,9 @@ def events_file(cfg: LoadedConfig, period: Period) -> str:
     found = {n: locate(cfg.input_dir(period.label), n, cfg.input_path(n, period.label)) for n in EVENT_FILES}
     if found["taggningar"] is not None and found["besok"] is not None:
         a, b = found["taggningar"], found["besok"]
+        where = b.parent if a.parent == b.parent else b
         raise InputError(Fel(f"Månaden har både taggningar ({a.name}) och besök ({b.name}): en månad har det ena "
-                             "eller det andra. Ta bort eller flytta den ena filen.", Plats(str(b.parent if a.parent == b.parent else b))))
+                             "eller det andra. Ta bort eller flytta den ena filen.", Plats(str(where))))
     return "besok" if found["besok"] is not None else "taggningar"
 
 
