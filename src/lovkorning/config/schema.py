@@ -7,14 +7,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ..core import ids
 from ..core.timewin import parse_clock
+from .inputformat import FormatCfg, check_besok_columns, check_formats
 from .rates import ROLLER
+from .strict import Strict
 
 
-INPUT_FILES = ("utforare", "bestallningar", "uppehall", "taggningar", "genomforandeplaner", "overtid")
+INPUT_FILES = ("utforare", "bestallningar", "uppehall", "taggningar", "besok", "genomforandeplaner", "overtid")
+EVENT_FILES = ("taggningar", "besok")      # a month's visits: as tag events, or one row per visit
 BASES = ("beviljad", "utford", "schablon", "besok", "manad", "start", "genomforandeplan", "none")
 RATE_DIMENSIONS = ("zon", "regi", "roll")
 
@@ -40,10 +43,6 @@ def _as_text(v: Any) -> Any:
     return v
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 class KommunCfg(Strict):
     namn: str
     bankgiro: str
@@ -63,10 +62,12 @@ class InputsCfg(Strict):
     bestallningar: str | None = None
     uppehall: str | None = None
     taggningar: str | None = None
+    besok: str | None = None
     genomforandeplaner: str | None = None
     overtid: str | None = None
     columns: dict[str, dict[str, str]] = Field(default_factory=dict)
     values: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
+    format: dict[str, FormatCfg] = Field(default_factory=dict)      # extension: how a real export is laid out
 
     @field_validator("columns", "values", mode="before")
     @classmethod
@@ -77,12 +78,24 @@ class InputsCfg(Strict):
             return {_as_text(k): walk(w) for k, w in x.items()} if isinstance(x, dict) else _as_text(x)
         return {k: walk(w) for k, w in v.items()} if isinstance(v, dict) else v
 
-    @field_validator("columns", "values")
+    @field_validator("columns", "values", "format")
     @classmethod
     def _known_files(cls, v: dict) -> dict:
         unknown = sorted(set(v) - set(INPUT_FILES))
         if unknown:
             raise ValueError(f"okänd indatafil {unknown}; tillåtna: {', '.join(INPUT_FILES)}")
+        return v
+
+    @field_validator("columns")
+    @classmethod
+    def _besok_columns(cls, v: dict) -> dict:
+        check_besok_columns(v)
+        return v
+
+    @field_validator("format")
+    @classmethod
+    def _formats(cls, v: dict) -> dict:
+        check_formats(v)
         return v
 
 

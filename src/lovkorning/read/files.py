@@ -28,10 +28,12 @@ from pathlib import Path
 
 import polars as pl
 
+from ..config.inputformat import FormatCfg
 from ..core.codes import coded_dtype
 from ..core.errors import Fel, InputError, LovError, Plats
 from .csvfile import read_csv_text, read_csv_utf8
 from .sniff import HEAD_BYTES, safe_name, check_text_head, decode
+from .layout import check_renamed, csv_below, cut_rows
 from .xlsxfile import read_xlsx
 
 
@@ -102,29 +104,37 @@ def _os_reason(exc: OSError) -> str:
     return "Filen kan inte läsas."
 
 
-def read_table(path: Path, base: str, mapping: dict[str, str],
-               coded: tuple[str, ...] = ()) -> tuple[pl.DataFrame, Source]:
+def read_table(path: Path, base: str, mapping: dict[str, str], coded: tuple[str, ...] = (),
+               fmt: FormatCfg | None = None, rename: bool = True) -> tuple[pl.DataFrame, Source]:
     """A file as strings, with `_fil` and `_rad`. Columns named in `coded` (our names) may come
-    back Categorical, when the file takes the fast path."""
+    back Categorical, when the file takes the fast path. `fmt` (inputs.format): where the table
+    stands (sheet, header rows, rows to skip). `rename=False`: the columns as the file names them."""
     fil = path.name
+    header = fmt.header_row if fmt else (1,)
     try:
         size = path.stat().st_size
         with path.open("rb") as f:
             head = f.read(HEAD_BYTES)
         if path.suffix.lower() == ".xlsx":
-            df = read_xlsx(path, fil, head)        # refuses a non-Excel file from its head, before hashing it
+            # refuses a non-Excel file from its head, before hashing it
+            df = read_xlsx(path, fil, head, fmt.sheet if fmt else None, header)
             digest = hash_file(path)
         else:
             check_text_head(head, size, fil)
-            df = read_csv_utf8(path, head, fil, {mapping.get(c, c).strip().lower(): coded_dtype(base, c) for c in coded})
+            df = None if header != (1,) else read_csv_utf8(
+                path, head, fil, {mapping.get(c, c).strip().lower(): coded_dtype(base, c) for c in coded})
             if df is not None:
                 digest = HASHING.submit(hash_file, path)
             if df is None:                         # not plain UTF-8, or unusual: the careful text path
                 data = path.read_bytes()
                 digest = hashlib.sha256(data).hexdigest()     # of the bytes read here
-                df = read_csv_text(decode(data, fil), fil)
+                text = decode(data, fil)
                 del data
-        df = normalize_columns(df, mapping, fil)
+                df = read_csv_text(text, fil) if header == (1,) else csv_below(text, header, fil)
+        df, _ = cut_rows(df, fmt)
+        if rename:
+            check_renamed(df.columns, mapping, base, fil, header[-1])
+            df = normalize_columns(df, mapping, fil)
     except LovError:
         raise
     except OSError as exc:
@@ -141,11 +151,11 @@ def read_table(path: Path, base: str, mapping: dict[str, str],
     return df, Source(base, path, digest, df.height)
 
 
-def require_columns(df: pl.DataFrame, required: list[str], fil: str) -> None:
+def require_columns(df: pl.DataFrame, required: list[str], fil: str, header: int = 1) -> None:
     missing = [c for c in required if c not in df.columns]
     if missing:
-        errors = [Fel(f"Obligatorisk kolumn '{c}' saknas.", Plats(fil, 1, c)) for c in missing]
+        errors = [Fel(f"Obligatorisk kolumn '{c}' saknas.", Plats(fil, header, c)) for c in missing]
         if len(missing) == len(required) > 1:
             errors.append(Fel("Ingen av de obligatoriska kolumnerna finns: saknar filen rubrikrad, eller är "
-                              "avgränsaren eller teckenkodningen fel?", Plats(fil, 1)))
+                              "avgränsaren eller teckenkodningen fel?", Plats(fil, header)))
         raise InputError(errors)

@@ -8,19 +8,22 @@ not hold up every provider's payment; the rejected rows are listed in avvikelser
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
 from ..core import avvikelser as av
 from ..core.codes import coded_dtype
-from ..config.schema import INPUT_FILES
+from ..config.schema import EVENT_FILES, INPUT_FILES
 from ..config.loaded import LoadedConfig
 from ..core.errors import Fel, InputError, Plats
+from .besok import besok_to_events
+from .formats import apply_formats, hints
 from .parse import SPECS, add_absent, parse_frame, required_columns
 from ..core.period import Period
 from .files import Source, locate, read_table, require_columns
 
-REQUIRED_FILES = ("utforare", "bestallningar", "taggningar")
+REQUIRED_FILES = ("utforare", "bestallningar", "taggningar")     # taggningar, or besok instead
 # Columns dictionary-encoded (Categorical): millions of tag events, thousands of distinct values.
 CODED = {"taggningar": ("brukare_id", "utforare_id", "personal_id", "typ", "metod", "insatser", "roll", "korrigerad")}
 # Of those, the ones with tens of thousands of values are read as text and encoded after the read:
@@ -75,29 +78,60 @@ def require_month(cfg: LoadedConfig, period: Period) -> None:
                          Plats(str(folder))))
 
 
+def events_file(cfg: LoadedConfig, period: Period) -> str:
+    """Which file holds the month's visits: `taggningar` (tag events) or `besok` (one row per
+    visit). Both is an error naming the two files; neither, an error naming the tag log."""
+    found = {n: locate(cfg.input_dir(period.label), n, cfg.input_path(n, period.label)) for n in EVENT_FILES}
+    if found["taggningar"] is not None and found["besok"] is not None:
+        a, b = found["taggningar"], found["besok"]
+        where = b.parent if a.parent == b.parent else b
+        raise InputError(Fel(f"Månaden har både taggningar ({a.name}) och besök ({b.name}): en månad har det ena "
+                             "eller det andra. Ta bort eller flytta den ena filen.", Plats(str(where))))
+    return "besok" if found["besok"] is not None else "taggningar"
+
+
+def read_raw(cfg: LoadedConfig, name: str, path: Path) -> tuple[pl.DataFrame, Source]:
+    """A file as text with our column names, its values in the contract's forms as far as the
+    config's formats say (inputs.format), the required columns there."""
+    inputs = cfg.cfg.inputs
+    fmt = inputs.format.get(name)
+    coded = CODED.get(name, ()) if fmt is None else ()
+    raw, source = read_table(path, name, inputs.columns.get(name, {}),
+                             tuple(c for c in coded if c not in CODED_AFTER_READ), fmt)
+    if fmt is not None or name == "besok":
+        raw = apply_formats(name, raw, fmt, path.suffix.lower() == ".xlsx", path.name, inputs.columns.get(name))
+    require_columns(raw, required_columns(name, raw.columns), path.name, fmt.header_row[-1] if fmt else 1)
+    return raw, source
+
+
 def read_one(cfg: LoadedConfig, period: Period, name: str) -> tuple[pl.DataFrame, pl.DataFrame, Source | None]:
     path = locate(cfg.input_dir(period.label), name, cfg.input_path(name, period.label))
     if path is None:
         if name in REQUIRED_FILES:
             where = cfg.input_path(name, period.label) or cfg.input_dir(period.label) / f"{name}.csv"
-            raise InputError(Fel(f"Indatafilen '{name}' saknas (csv eller xlsx).", Plats(str(where))))
+            also = " (eller besöksfilen 'besok')" if name == "taggningar" else ""
+            raise InputError(Fel(f"Indatafilen '{name}'{also} saknas (csv eller xlsx).", Plats(str(where))))
         return empty_frame(name), av.empty(), None
     coded = CODED.get(name, ())
-    raw, source = read_table(path, name, cfg.cfg.inputs.columns.get(name, {}),
-                             tuple(c for c in coded if c not in CODED_AFTER_READ))
-    require_columns(raw, required_columns(name), path.name)
+    raw, source = read_raw(cfg, name, path)
     # the same types whichever way the file was read (the careful paths give text)
     raw = raw.with_columns(pl.col(c).cast(coded_dtype(name, c)) for c in coded if raw.schema.get(c) == pl.String)
-    typed, findings = parse_frame(name, raw, period.end, cfg.cfg.inputs.values.get(name))
+    typed, findings = parse_frame(name, raw, period.end, cfg.cfg.inputs.values.get(name),
+                                  hints(name, cfg.cfg.inputs.format.get(name)))
     if name == "bestallningar" and "verkstalld_fran" not in raw.columns:
         typed = typed.with_columns(pl.col("giltig_fran").alias("verkstalld_fran"))   # no such column: verkställd as granted
     return typed, findings, source
 
 
 def read_month(cfg: LoadedConfig, period: Period) -> Indata:
+    """The month's files read and checked. Visits given as `besok` rows come back as the tag
+    events they stand for, in `frames["taggningar"]` (their `_fil` and `_rad` name the visit rows)."""
     require_month(cfg, period)
+    visits_in = events_file(cfg, period)
     frames, findings, sources = {}, [], []
     for name in INPUT_FILES:
+        if name in EVENT_FILES and name != visits_in:
+            continue
         df, f, src = read_one(cfg, period, name)
         frames[name] = df
         findings.append(f)
@@ -107,6 +141,10 @@ def read_month(cfg: LoadedConfig, period: Period) -> Indata:
     frames, extra = reject_unknown_utforare(frames)
     frames["bestallningar"], dup = reject_duplicate_ids(frames["bestallningar"], "bestallning_id")
     frames, spans = reject_bad_intervals(frames)
+    if "besok" in frames:
+        visits, dup_visits = reject_duplicate_ids(frames.pop("besok"), "besok_id")
+        frames["taggningar"], unusable = besok_to_events(visits)
+        spans = av.concat([spans, dup_visits, unusable])
     # the register's findings are only warnings here (its errors stopped the run above): keep them too
     return Indata(frames, av.concat(findings + [extra, dup, spans]), sources)
 
@@ -132,7 +170,7 @@ def check_register(utforare: pl.DataFrame, findings: pl.DataFrame, source: Sourc
 def reject_unknown_utforare(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
     known = frames["utforare"]["utforare_id"].to_list()
     out, findings = dict(frames), []
-    for name in INPUT_FILES[1:]:
+    for name in [n for n in INPUT_FILES[1:] if n in frames]:
         df = frames[name]
         unknown = df.filter(pl.col("utforare_id").is_not_null() & ~pl.col("utforare_id").is_in(known))
         if unknown.height:

@@ -21,8 +21,9 @@ from ..core.localtime import TZ, local_to_utc
 class Col:
     name: str
     kind: str                    # str pnr bankgiro orgnr date datetime minutes int enum bool list
-    required: bool = False
+    required: bool = False       # the column and a value on every row
     allowed: tuple[str, ...] = ()
+    column: bool = False         # the column, whose value may be empty (besok's start and slut)
 
 
 SPECS: dict[str, list[Col]] = {
@@ -48,6 +49,14 @@ SPECS: dict[str, list[Col]] = {
         Col("typ", "enum", True, ("in", "ut", "avbojt")), Col("metod", "enum", True, ("tagg", "manuell")),
         Col("insatser", "list"), Col("roll", "enum_lower"), Col("korrigerad", "bool"),
     ],
+    "besok": [
+        Col("besok_id", "str", True), Col("brukare_id", "pnr", True), Col("utforare_id", "str", True),
+        Col("personal_id", "str", True), Col("start", "datetime", column=True), Col("slut", "datetime", column=True),
+        Col("metod_start", "enum", False, ("tagg", "manuell"), column=True),
+        Col("metod_slut", "enum", False, ("tagg", "manuell"), column=True),
+        Col("insatser", "list"), Col("roll", "enum_lower"), Col("korrigerad", "bool"), Col("avbojt", "bool"),
+        Col("minuter", "minutes"),
+    ],
     "genomforandeplaner": [
         Col("brukare_id", "pnr", True), Col("utforare_id", "str", True), Col("godkand", "date", True),
     ],
@@ -60,8 +69,13 @@ TRUE = ("ja", "j", "true", "1", "yes", "x")
 FALSE = ("nej", "n", "false", "0", "no")
 
 
-def required_columns(name: str) -> list[str]:
-    return [c.name for c in SPECS[name] if c.required]
+# a required column that another can stand in for: a visit's length instead of its end
+INSTEAD = {("besok", "slut"): "minuter"}
+
+
+def required_columns(name: str, present: list[str] | tuple[str, ...] = ()) -> list[str]:
+    return [c.name for c in SPECS[name] if (c.required or c.column)
+            and INSTEAD.get((name, c.name)) not in present]
 
 
 def _blank_to_null(c: str) -> pl.Expr:
@@ -105,9 +119,10 @@ def _timestamps(e: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return value, pl.when(has_off).then(None).otherwise(naive)
 
 
-def parse_frame(name: str, raw: pl.DataFrame, ref: date,
-                value_map: dict[str, dict[str, str]] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Typed frame (rejected rows removed) and the findings of the rejected values."""
+def parse_frame(name: str, raw: pl.DataFrame, ref: date, value_map: dict[str, dict[str, str]] | None = None,
+                hints: dict[str, str] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Typed frame (rejected rows removed) and the findings of the rejected values. `hints`: the
+    form a date or timestamp column is written in, for its messages (a configured format)."""
     specs = SPECS[name]
     value_map = value_map or {}
     present = [c for c in specs if c.name in raw.columns]
@@ -123,7 +138,7 @@ def parse_frame(name: str, raw: pl.DataFrame, ref: date,
     df = with_fast_timestamps(df, plain)
     typed, problems = [], []
     for c in plain:
-        expr, checks = _typed(c, df, ref)
+        expr, checks = _typed(c, df, ref, (hints or {}).get(c.name))
         typed.append(expr.alias(c.name))
         problems += [(c, i, bad, kod, msg) for i, (bad, kod, msg) in enumerate(checks)]
     # raw values, typed values and every check in one pass (polars shares the common work)
@@ -238,7 +253,8 @@ def with_fast_timestamps(df: pl.DataFrame, present: list[Col]) -> pl.DataFrame:
     return df
 
 
-def _typed(c: Col, df: pl.DataFrame, ref: date) -> tuple[pl.Expr, list[tuple[pl.Expr, str, str | pl.Expr]]]:
+def _typed(c: Col, df: pl.DataFrame, ref: date,
+           hint: str | None = None) -> tuple[pl.Expr, list[tuple[pl.Expr, str, str | pl.Expr]]]:
     """The typed column and its checks: (row is bad, finding code, Swedish message)."""
     v = pl.col(c.name)
     given = v.is_not_null()
@@ -254,14 +270,14 @@ def _typed(c: Col, df: pl.DataFrame, ref: date) -> tuple[pl.Expr, list[tuple[pl.
         return low, [(given & ~low.is_in(list(c.allowed)), "ogiltigt-varde", msg)]
     if c.kind == "date":
         d = _date(v)
-        msg = pl.format("'{}' i kolumnen '" + c.name + "' är inget giltigt datum (ÅÅÅÅ-MM-DD).", v)
+        msg = pl.format("'{}' i kolumnen '" + c.name + "' är inget giltigt datum (" + (hint or "ÅÅÅÅ-MM-DD") + ").", v)
         return d, [(given & d.is_null(), "ogiltigt-datum", msg)]
     if c.kind == "datetime":
         fast = f"_tsv_{c.name}" in df.columns
         value, naive = (pl.col(f"_tsv_{c.name}"), pl.col(f"_tsn_{c.name}")) if fast else _timestamps(v)
         bad = given & value.is_null()
         gap = pl.format("'{}' finns inte eller är tvetydig i svensk tid (sommartidsbyte); ange tidszon, t.ex. +02:00.", v)
-        junk = pl.format("'{}' är ingen giltig tidpunkt (ÅÅÅÅ-MM-DD TT:MM[:SS]).", v)
+        junk = pl.format("'{}' är ingen giltig tidpunkt (" + (hint or "ÅÅÅÅ-MM-DD TT:MM[:SS]") + ").", v)
         return value, [(bad & naive.is_not_null(), "tvetydig-tidpunkt", gap),
                        (bad & naive.is_null(), "ogiltig-tidpunkt", junk)]
     if c.kind == "minutes":
