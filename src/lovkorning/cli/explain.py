@@ -49,10 +49,10 @@ def explain(month: Period = month_argument("Månaden som förklaras, ÅÅÅÅ-MM
     from ..write.files import private_file  # lazy: startup
     from . import explain_table  # lazy: startup
 
-    if not utforare and not rad:
-        raise typer.BadParameter("ange --utforare ID, eller --rad FIL:RAD.", param_hint="--utforare")
     if brukare is not None and (rad or not utforare):
         raise typer.BadParameter("gäller bara med --utforare och utan --rad.", param_hint="--brukare")
+    if not utforare and not rad:
+        raise typer.BadParameter("ange --utforare ID, eller --rad FIL:RAD.", param_hint="--utforare")
     rows = [parse_row(r) for r in rad or []]
     period = month
     try:

@@ -129,7 +129,8 @@ def _cap_orders(lines: pl.DataFrame, rules: dict[str, RuleCfg], ctx: Context) ->
             out.append(mine.select("_line", "bestallning_id"))
         else:
             o = ctx.order_lines.filter(matches(rule)).select("utforare_id", "brukare_id", "bestallning_id").unique()
-            out.append(mine.join(o, on=["utforare_id", "brukare_id"]).select("_line", "bestallning_id"))
+            out.append(mine.select("_line", "utforare_id", "brukare_id").join(o, on=["utforare_id", "brukare_id"])
+                       .select("_line", "bestallning_id"))
     return pl.concat(out)
 
 
