@@ -4,11 +4,17 @@ clear Swedish messages and exit 2 for what the user got wrong, and nothing writt
 
 import json
 import stat
+from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pytest
 
+from lovkorning.config.loaded import load
+from lovkorning.core.period import Period
+from lovkorning.settle.month import settle_month
 from support.cli import PNR, REPO, cli
+from support.explaincheck import explain_all
 
 LINE_KEYS = {"regel", "insats", "brukare_id", "bestallning_id", "grund", "fran", "till", "sekunder", "antal",
              "sats_ore", "ore", "tillagg_ore", "rader"}
@@ -117,3 +123,24 @@ def test_a_month_without_inputs_stops_with_exit_1(paid):
     _, cfg, _ = paid
     r = cli("explain", "2031-01", "--utforare", "U01", "--config", str(cfg))
     assert r.returncode == 1 and "Inga indata för 2031-01" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_every_tag_row_has_one_status_agreeing_with_the_runs_files(paid):
+    """The statuses against what `run` wrote: avvikelser.csv (a `fel` row is avvisad, and only
+    those; every finding is among its row's codes) and besok/*.csv (raknas=nej: ej_ersatt)."""
+    tmp, cfg_path, _ = paid
+    cfg = load(cfg_path)
+    _, st = explain_all(cfg, settle_month(cfg, Period(2023, 9), date(2023, 10, 9)))
+    out = tmp / "out/2023-09"
+    tags = st.filter(pl.col("fil") == "taggningar.csv")
+    assert tags.height == 45_813 and tags["rad"].n_unique() == 45_813
+    visits = pl.concat([pl.read_csv(f, separator=";", infer_schema=False) for f in sorted((out / "besok").glob("*.csv"))])
+    for raknas, allowed in (("nej", {"ej_ersatt"}), ("ja", {"ersatt", "underlag", "ej_ersatt"})):
+        v = visits.filter(pl.col("raknas") == raknas)
+        rows = [int(x) for x in v["in_rad"].to_list() + v["ut_rad"].to_list()]
+        assert set(tags.filter(pl.col("rad").is_in(rows))["status"].unique().to_list()) <= allowed
+    found = pl.read_csv(out / "avvikelser.csv", separator=";", infer_schema=False).filter(pl.col("rad").is_not_null())
+    fel = {(f, int(r)) for f, r in found.filter(pl.col("allvarlighet") == "fel").select("fil", "rad").iter_rows()}
+    assert {(f, r) for f, r in st.filter(pl.col("status") == "avvisad").select("fil", "rad").iter_rows()} == fel
+    codes = {(f, r): set(k) for f, r, k in st.select("fil", "rad", "koder").iter_rows()}
+    assert all(k in codes[(f, int(r))] for k, f, r in found.select("kod", "fil", "rad").iter_rows())

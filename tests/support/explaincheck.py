@@ -7,7 +7,7 @@ import polars as pl
 
 from lovkorning.run.explain import Explanation, Month, check_total, rows_doc, utforare_doc
 from lovkorning.settle.lineage import trace
-from lovkorning.settle.rowstatus import month_rows, statuses
+from lovkorning.settle.rowstatus import month_rows, statuses, unpaid_rows
 
 
 def explain_all(cfg, settled) -> tuple[object, pl.DataFrame]:
@@ -20,7 +20,7 @@ def explain_all(cfg, settled) -> tuple[object, pl.DataFrame]:
 def explanation(cfg, settled, uid: str) -> Explanation:
     lineage = trace(cfg, settled, [uid])
     check_total(settled, lineage, uid)
-    return Explanation(Month(settled, None, []), uid, lineage, statuses(settled, lineage, month_rows(settled, [uid])))
+    return Explanation(Month(settled, None, []), uid, lineage, unpaid_rows(settled, lineage, [uid]))
 
 
 def check_invariants(cfg, settled) -> pl.DataFrame:
@@ -36,6 +36,10 @@ def check_invariants(cfg, settled) -> pl.DataFrame:
         assert all(x["rader"] for x in doc["lines"]), uid
     _, st = explain_all(cfg, settled)
     assert st.select(pl.struct("fil", "rad").is_unique().all()).item()
+    for uid in avr.utforare["utforare_id"].to_list():       # the short way an utförare's unpaid rows are found
+        short = explanation(cfg, settled, uid).rows
+        full = st.filter(pl.col("utforare_id").eq(uid) & pl.col("status").is_in(["avvisad", "ej_ersatt"]))
+        assert short.sort("fil", "rad").equals(full.sort("fil", "rad")), uid
     tags = settled.indata.sources
     tag = next((s for s in tags if s.name == "taggningar"), None)
     if tag is not None:

@@ -158,11 +158,18 @@ def render_utforare(e: Explanation, mask: bool) -> str:
         out.append("")
         out.append("Justeringar (per utförare):")
         for r in adj.iter_rows(named=True):
-            pct = f", {r['procent_bp'] / 100:g} %".replace(".", ",") if r["procent_bp"] else ""
-            out.append(_right(f"  {r['namn']} ({r['typ']}{pct} av {_kr(r['bas_ore'])})", _kr(r["belopp_ore"])))
+            out.append(_right(f"  {r['namn']} ({_adjustment(r)})", _kr(r["belopp_ore"])))
     out += _lines(e, lines, links, mask)
     out += _unpaid(e)
     return "\n".join(out) + "\n"
+
+
+def _adjustment(r: dict) -> str:
+    """How an utförare-level amount is computed: a percent of its lines, or kronor per utförd hour."""
+    if not r["procent_bp"]:       # kvalitetspeng: bas is the utförd seconds of insatser that some rule pays
+        return f"per utförd timme, på {format_hours(r['bas_ore'])} h"
+    pct = f"{r['procent_bp'] / 100:g}".replace(".", ",")
+    return f"{r['typ']}, {pct} % av raderna, {_kr(r['bas_ore'])}"
 
 
 def _pnr(b: str | None, mask: bool) -> str:
@@ -219,14 +226,18 @@ def _codes(koder: list[str]) -> str:
 
 
 def _unpaid(e: Explanation) -> list[str]:
+    """The utförare's rows that pay nothing, one line each; the codes are put in words once per
+    distinct set of codes (a Stockholm utförare has tens of thousands of such rows, few sets)."""
     unpaid = e.rows.filter(pl.col("status").is_in(["avvisad", "ej_ersatt"])).sort("fil", "rad")
     if unpaid.is_empty():
         return ["", "Rader som inte ersätts: inga."]
-    out = ["", f"Rader som inte ersätts ({unpaid.height}):"]
-    for r in unpaid.iter_rows(named=True):
-        out.append(f"  {r['fil']}:{r['rad']}  {'avvisad' if r['status'] == 'avvisad' else 'ersätts inte'}: "
-                   f"{_codes(r['koder'])}")
-    return out
+    keys = unpaid.select(pl.col("koder").list.join(",").alias("k"))["k"]
+    words = {k: _codes(k.split(",") if k else []) for k in keys.unique().to_list()}
+    text = unpaid.select(pl.format("  {}:{}  {}: {}", "fil", "rad",
+                                   pl.when(pl.col("status") == "avvisad").then(pl.lit("avvisad"))
+                                   .otherwise(pl.lit("ersätts inte")),
+                                   pl.lit(keys).replace_strict(words, return_dtype=pl.String)))
+    return ["", f"Rader som inte ersätts ({unpaid.height}):", *text.to_series().to_list()]
 
 
 def render_rows(e: Explanation) -> str:

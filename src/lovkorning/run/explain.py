@@ -24,14 +24,13 @@ from ..core.money import format_kronor
 from ..core.period import Period
 from ..settle.lineage import Lineage, trace
 from ..settle.month import Settled, settle_month
-from ..settle.rowstatus import month_rows, statuses
+from ..settle.rowstatus import UNPAID, month_rows, statuses, unpaid_rows
 from .carry import read_carry
 from .commit import fingerprint
 from .ledger import Ledger, Run
 
 TIME_BASES = ("beviljad", "utford", "genomforandeplan", "schablon")    # lines with seconds (sekunder)
 COUNT_BASES = ("besok", "manad", "start", "schablon")                  # lines with a count (antal)
-UNPAID = ("avvisad", "ej_ersatt")
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ class Explanation:
     month: Month
     utforare_id: str
     lineage: Lineage
-    rows: pl.DataFrame            # settle.rowstatus.STATUS_SCHEMA: the utförare's rows (or the rows asked about)
+    rows: pl.DataFrame            # settle.rowstatus.STATUS_SCHEMA: the utförare's rows that pay nothing, or those asked about
     brukare_id: str | None = None
 
 
@@ -116,7 +115,7 @@ def explain_utforare(cfg: LoadedConfig, period: Period, today: date, uid: str,
     pnr = _brukare(brukare, period) if brukare is not None else None
     lineage = trace(cfg, settled, [uid])
     check_total(settled, lineage, uid)
-    rows = statuses(settled, lineage, month_rows(settled, [uid]))
+    rows = unpaid_rows(settled, lineage, [uid])
     if pnr is not None:
         lineage = Lineage(lineage.lines.filter(pl.col("brukare_id") == pnr), lineage.links, lineage.items)
         rows = rows.filter(pl.col("brukare_id") == pnr)
