@@ -34,7 +34,8 @@ def check_invariants(cfg, settled) -> pl.DataFrame:
         lines = sum(x["ore"] + x["tillagg_ore"] for x in doc["lines"]) + sum(j["ore"] for j in doc["justeringar"])
         assert doc["total_ore"] == lines == avr.totals[uid], (uid, doc["total_ore"], lines, avr.totals[uid])
         assert all(x["rader"] for x in doc["lines"]), uid
-    _, st = explain_all(cfg, settled)
+    lineage, st = explain_all(cfg, settled)
+    _items_add_up(cfg, settled, lineage)
     assert st.select(pl.struct("fil", "rad").is_unique().all()).item()
     for uid in avr.utforare["utforare_id"].to_list():       # the short way an utförare's unpaid rows are found
         short = explanation(cfg, settled, uid).rows
@@ -84,3 +85,21 @@ def check_case(want: dict, cfg, settled) -> None:
         doc = rows_doc(e)["rader"][0]
         for k, v in exp.items():
             assert doc[k] == v, f"{addr}: {k} = {doc[k]!r}, expected {v!r} ({doc})"
+
+
+def _items_add_up(cfg, settled, lineage) -> None:
+    """The visits and registrations on a line are what it sums: a fee per visit or a schablon
+    counts exactly its items; utförd tid without a cap or window is exactly its visits' seconds,
+    and with one at most them (a capped line rests on all its visits)."""
+    rules = {r.name: r for r in cfg.cfg.rules}
+    bi = settled.visits.besok_insats.select(pl.col("besok_id").alias("id"), "insats", "sek")
+    n = lineage.items.group_by("_line").agg(pl.len().alias("n"))
+    lines = lineage.lines.join(n, on="_line", how="left").with_columns(pl.col("n").fill_null(0))
+    for x in lines.filter(pl.col("basis").is_in(["besok", "schablon"])).iter_rows(named=True):
+        assert x["n"] == x["antal"], x
+    sek = lineage.items.join(lineage.lines.select("_line", "insats"), on="_line").join(bi, on=["id", "insats"]).group_by(
+        "_line").agg(pl.col("sek").sum().alias("s"))
+    for x in lines.filter(pl.col("basis") == "utford").join(sek, on="_line", how="left").iter_rows(named=True):
+        rule = rules[x["regel"]]
+        exact = rule.cap == "none" and not rule.tid and not rule.max_andel and not cfg.cfg.visits.window
+        assert (x["s"] == x["ersatt_sek"]) if exact else (x["s"] or 0) >= x["ersatt_sek"], (x, rule)

@@ -42,7 +42,7 @@ def explain(month: Period = month_argument("Månaden som förklaras, ÅÅÅÅ-MM
             out: Optional[Path] = typer.Option(None, "--out", metavar="FIL",
                                                help="Skriv till filen, med fullständiga personnummer."),
             config: Optional[Path] = ConfigOpt) -> None:
-    """Förklara utförarens ersättning rad för rad, med indataraderna bakom varje rad. Skriver inget."""
+    """Förklara utförarens ersättning rad för rad, med indataraderna bakom varje rad. Skriver inget utom --out."""
     from ..read.indata import require_month  # lazy: startup
     from ..run import explain as ex  # lazy: startup
     from ..write.diffout import to_json  # lazy: startup

@@ -114,6 +114,10 @@ ROW_TEXT = {
 }
 
 
+def _days(x: dict) -> str:
+    return str(x["fran"]) if x["fran"] == x["till"] else f"{x['fran']}–{x['till']}"
+
+
 def _how(x: dict) -> str:
     """How a line's amount is computed, in figures that can be checked by hand."""
     basis, sats = x["basis"], _kr(x["sats_ore"])
@@ -205,8 +209,7 @@ def _lines(e: Explanation, lines: pl.DataFrame, links: pl.DataFrame, mask: bool)
                 out.append(f"    beviljad tid LOV {format_hours(t[0])} h, utförd tid {format_hours(t[1])} h i {t[2]} besök")
             last_i = i
         order = f" {x['bestallning_id']}" if x["bestallning_id"] else ""
-        out.append(f"    {x['regel']} ({BASIS.get(x['basis'], x['basis'])}){order}, {x['fran']}–{x['till']}, "
-                   f"zon {x['zon'] or '–'}")
+        out.append(f"    {x['regel']} ({BASIS.get(x['basis'], x['basis'])}){order}, {_days(x)}, zon {x['zon'] or '–'}")
         out.append(f"      {_how(x)}")
         shown: set[tuple[str, int]] = set()
         for vid in item_ids.get(x["_line"], []):
@@ -262,5 +265,5 @@ def render_rows(e: Explanation) -> str:
         for i in r["lines"]:
             x = named[i]
             order = f", beställning {x['bestallning_id']}" if x["bestallning_id"] else ""
-            out.append(f"  {verb}: {x['regel']}, {x['insats']}{order}, {x['fran']}–{x['till']}: {_how(x)}")
+            out.append(f"  {verb}: {x['regel']}, {x['insats']}{order}, {_days(x)}: {_how(x)}")
     return "\n".join(out) + "\n"
