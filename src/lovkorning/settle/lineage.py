@@ -47,9 +47,6 @@ class Lineage:
     links: pl.DataFrame     # LINK_SCHEMA: every row each line rests on, in file order
     items: pl.DataFrame     # ITEM_SCHEMA: the visits (besok_id) and declined visits (−row) summed into each line
 
-    def rows_of(self, line: int) -> list[str]:
-        return [f"{f}:{r}" for f, r in self.links.filter(pl.col("_line") == line).select("fil", "rad").iter_rows()]
-
 
 def trace(cfg: LoadedConfig, settled: Settled, utforare: list[str]) -> Lineage:
     """The lines of `utforare` in the settled month, each with the input rows it rests on."""
