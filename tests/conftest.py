@@ -15,6 +15,7 @@ from hypothesis import settings
 from ruamel.yaml import YAML
 
 from support.monthbuilder import BG_1, BG_2, BRUKARE_A, BRUKARE_B, BRUKARE_C, BRUKARE_D, Month
+from support.explaincheck import check_case
 
 # Property tests run on small, shared, noisy machines: no per-example deadline (a slow example under
 # load is not a failure), and the same examples every run.
@@ -103,7 +104,11 @@ def run_case(case: dict, tmp: Path):
     from lovkorning.settle.month import settle_month
     cfg_path = build(case).write(tmp)
     cfg_path.write_text(BASE_CONFIG + case["config"], encoding="utf-8")
-    return settle_month(load(cfg_path), Period.parse(str(case.get("month", "2023-09"))), date(2023, 10, 9)).avr
+    cfg = load(cfg_path)
+    settled = settle_month(cfg, Period.parse(str(case.get("month", "2023-09"))), date(2023, 10, 9))
+    # every worked example is also explained: its invariants hold on any month (explaincheck.py)
+    check_case(case.get("expect", {}).get("explain", {}), cfg, settled)
+    return settled.avr
 
 
 def check(case: dict, avr) -> None:

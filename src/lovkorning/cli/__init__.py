@@ -12,7 +12,7 @@ import polars as pl
 from ..core.errors import EXIT_INPUT, Fel, Plats, os_cause
 from .common import app
 # Each command module registers its command on `app`, in the order `--help` lists them.
-from . import run, validate, diff, compare, schedule, generate, check_config  # noqa: F401,E402
+from . import run, validate, diff, explain, compare, schedule, generate, check_config  # noqa: F401,E402
 
 __all__ = ["app", "main"]
 

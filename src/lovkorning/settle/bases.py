@@ -7,7 +7,7 @@ import polars as pl
 
 from ..config.schema import RuleCfg
 from .beviljad import divisor, merge_segments, segments, uppehall_days
-from .context import LINE_COLUMNS, Context, matches, with_segment, with_zon
+from .context import LINE_COLUMNS, Context, matches, trace_column, traced, with_segment, with_zon
 from ..core.errors import ConfigError
 from ..core.money import expr_div_round
 from ..core.timewin import daily, intersect, overlap_seconds
@@ -97,9 +97,14 @@ def allocate(df: pl.DataFrame, group: list[str], order: list[str], amount: str, 
     return df.with_columns((paid_cum - paid_cum.shift(1, fill_value=0).over(group)).clip(lower_bound=0).alias("paid"))
 
 
+def _counted(ctx: Context) -> list[pl.Expr]:
+    """The visits a line of utförd tid sums, for lineage: those that add seconds to it."""
+    return traced(ctx, pl.col("besok_id").filter(pl.col("sek") > 0))
+
+
 def _utford_none(rule: RuleCfg, ctx: Context, v: pl.DataFrame) -> pl.DataFrame:
     g = v.group_by("utforare_id", "brukare_id", "zon", "insats", "seg", *_roll(rule, ctx)).agg(
-        pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"), pl.col("sek").sum())
+        pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"), pl.col("sek").sum(), *_counted(ctx))
     g = g.with_columns(pl.lit(None, dtype=pl.String).alias("bestallning_id"))
     return _time_lines(g, "sek")
 
@@ -157,7 +162,8 @@ def charge_orders(v: pl.DataFrame, ctx: Context, rule: RuleCfg, lov: pl.DataFram
 def _utford_order(rule: RuleCfg, ctx: Context, v: pl.DataFrame) -> pl.DataFrame:
     lines = rule_order_lines(rule, ctx)
     lov = lines.group_by("bestallning_id").agg(pl.col("beviljad_lov_sek").sum().alias("lov"))
-    used = charge_orders(v, ctx, rule, lov).group_by("bestallning_id", "seg").agg(pl.col("sek").sum().alias("utford"))
+    used = charge_orders(v, ctx, rule, lov).group_by("bestallning_id", "seg").agg(
+        pl.col("sek").sum().alias("utford"), *traced(ctx, pl.col("besok_id").unique()))
     lines = lines.join(used, on=["bestallning_id", "seg"], how="left").with_columns(
         pl.col("utford").fill_null(0))
     per_order = lines.group_by("bestallning_id", "utforare_id", "brukare_id").agg(
@@ -170,14 +176,14 @@ def _utford_order(rule: RuleCfg, ctx: Context, v: pl.DataFrame) -> pl.DataFrame:
     paid = allocate(lines.join(caps, on="bestallning_id"), ["bestallning_id"], ["seg"], "utford", "cap")
     paid = paid.filter(pl.col("paid") > 0).select(
         "utforare_id", "brukare_id", "zon", "insats", "bestallning_id", pl.col("a").alias("fran"),
-        pl.col("b").alias("till"), "paid")
+        pl.col("b").alias("till"), "paid", *trace_column(ctx))
     return _time_lines(paid, "paid")
 
 
 def _utford_brukare(rule: RuleCfg, ctx: Context, v: pl.DataFrame) -> pl.DataFrame:
     v = v.join(match_orders(v, ctx, rule).select("besok_id", "insats"), on=["besok_id", "insats"], how="semi")
     g = v.group_by("utforare_id", "brukare_id", "zon", "insats", "seg", *_roll(rule, ctx)).agg(
-        pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"), pl.col("sek").sum())
+        pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"), pl.col("sek").sum(), *_counted(ctx))
     lov = ctx.order_lines.filter(matches(rule)).group_by("utforare_id", "brukare_id").agg(
         pl.col("beviljad_lov_sek").sum().alias("lov"))
     caps = lov.join(overtid_seconds(ctx), on=["utforare_id", "brukare_id"], how="full", coalesce=True).select(

@@ -30,12 +30,28 @@ class Context:
     segs: pl.DataFrame          # seg, seg_fran, seg_till
     carried: pl.DataFrame | None = None   # fees.WEEKS: schablon paid last month in the week going on into this one
     memo: dict = field(default_factory=dict, repr=False, compare=False)   # work several stages share, once
+    trace: bool = False         # keep on each line the items it is made of (TRACE): for explain, never for run
 
 
 Basis = Callable[[RuleCfg, Context], pl.DataFrame]
 
 LINE_COLUMNS = ["utforare_id", "brukare_id", "zon", "insats", "bestallning_id", "fran", "till",
                 "ersatt_sek", "antal", "_num", "_den"]
+
+# Lineage (settle.lineage): with ctx.trace, a basis that sums visits or registrations into a line
+# keeps their ids on it, as a list: a visit's besok_id, a declined visit's tag row as −_rad. The
+# column goes no further than the traced lines; without ctx.trace no basis computes it.
+TRACE = "_spar"
+
+
+def traced(ctx: Context, ids: pl.Expr) -> list[pl.Expr]:
+    """The aggregation that keeps a line's item ids (`ids`) when tracing; nothing otherwise."""
+    return [ids.alias(TRACE)] if ctx.trace else []
+
+
+def trace_column(ctx: Context) -> list[str]:
+    """[TRACE] when tracing: for a select that names a line's columns."""
+    return [TRACE] if ctx.trace else []
 
 
 def with_segment(df: pl.DataFrame, segs: pl.DataFrame, date_col: str = "datum") -> pl.DataFrame:

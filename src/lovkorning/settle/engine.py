@@ -16,7 +16,7 @@ from ..core.money import expr_div_round
 from ..config.rates import Rate
 from .result import RADER_SCHEMA
 from . import bases, fees
-from .context import Basis, Context, LINE_COLUMNS
+from .context import TRACE, Basis, Context, LINE_COLUMNS, trace_column
 
 
 BASES: dict[str, Basis] = {**bases.BASES, **fees.BASES}   # basis name → function; "none" pays nothing
@@ -53,7 +53,7 @@ def finish(lines: pl.DataFrame, rule: RuleCfg) -> pl.DataFrame:
     return lines.with_columns(
         amount.alias("belopp_ore"), pl.lit(0, dtype=pl.Int64).alias("tillagg_ore"),
         pl.lit(rule.name).alias("regel"), pl.lit(rule.basis).alias("basis"),
-    ).select(list(RADER_SCHEMA))
+    ).select(list(RADER_SCHEMA) + [c for c in (TRACE,) if c in lines.columns])
 
 
 def apply_rules(ctx: Context) -> pl.DataFrame:
@@ -67,10 +67,12 @@ def apply_rules(ctx: Context) -> pl.DataFrame:
             raise ConfigError(Fel(f"Regeln '{rule.name}': basis '{rule.basis}' stöds ännu inte av denna version.",
                                   Plats(str(ctx.cfg.path))))
         raw = BASES[rule.basis](rule, ctx)
-        lines = raw.select(LINE_COLUMNS + (["roll"] if "roll" in raw.columns else [])).cast(
+        if ctx.trace and TRACE not in raw.columns:       # a basis of orders or plans: lineage.py finds its rows
+            raw = raw.with_columns(pl.lit(None, dtype=pl.List(pl.Int64)).alias(TRACE))
+        lines = raw.select(LINE_COLUMNS + (["roll"] if "roll" in raw.columns else []) + trace_column(ctx)).cast(
             {c: pl.Int64 for c in ("ersatt_sek", "antal", "_num", "_den")})
         if lines.height:
             out.append(finish(price(lines, rule, ctx), rule).sort("utforare_id", "brukare_id", "insats", "fran", "bestallning_id"))
     if not out:
-        return pl.DataFrame(schema=RADER_SCHEMA)
+        return pl.DataFrame(schema=RADER_SCHEMA | ({TRACE: pl.List(pl.Int64)} if ctx.trace else {}))
     return pl.concat(out, how="vertical")

@@ -10,7 +10,7 @@ import polars as pl
 from ..core import avvikelser as av
 from .bases import HOUR, match_orders, rule_order_lines, rule_segments
 from ..config.schema import RuleCfg
-from .context import Context, with_segment, with_zon
+from .context import Context, traced, with_segment, with_zon
 from ..core.timewin import daily, starts_inside
 
 NO_ORDER = pl.lit(None, dtype=pl.String)
@@ -63,13 +63,15 @@ def besok(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     keys = ["utforare_id", "brukare_id", "zon", "insats", "seg", *_roll_key(rule, ctx)]
     segs = rule_segments(rule, ctx)     # only the rule's own rate changes split its lines
     done = with_segment(with_zon(v, ctx), segs).group_by(keys).agg(
-        pl.len().alias("n"), pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"))
+        pl.len().alias("n"), pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"),
+        *traced(ctx, pl.col("besok_id")))
     lines = [_fee_lines(done.with_columns(NO_ORDER.alias("bestallning_id")), "n")]
     # a declined visit once too, under (and at the share of) the first insats the rule names
     d = _declined(rule, ctx, once=True)
     if d.height:
         g = with_segment(with_zon(d, ctx), segs).group_by([*keys, "bp"]).agg(
-            pl.len().alias("n"), pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"))
+            pl.len().alias("n"), pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"),
+            *traced(ctx, -pl.col("_rad")))
         g = g.with_columns(NO_ORDER.alias("bestallning_id"), _declined_label())
         lines.append(_fee_lines(g, "n", pl.col("n") * pl.col("bp"), 10_000).drop("bp"))
     return pl.concat([x.select(lines[0].columns) for x in lines])
@@ -174,7 +176,8 @@ def schablon(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
     paid = with_segment(paid.with_columns(pl.col("insats").replace_strict(minutes, return_dtype=pl.Int64).alias("_s")),
                         rule_segments(rule, ctx))
     g = paid.group_by("bestallning_id", "utforare_id", "brukare_id", "zon", "insats", "seg", "bp", "_s").agg(
-        pl.len().alias("n"), pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"))
+        pl.len().alias("n"), pl.col("datum").min().alias("fran"), pl.col("datum").max().alias("till"),
+        *traced(ctx, pl.col("besok_id")))
     g = g.with_columns(pl.when(pl.col("bp") < 10_000).then(_declined_label()).otherwise(pl.col("insats")).alias("insats"))
     return g.with_columns(
         ((pl.col("n") * pl.col("_s") * pl.col("bp") + 5_000) // 10_000).alias("ersatt_sek"), pl.col("n").alias("antal"),
