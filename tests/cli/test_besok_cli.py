@@ -100,3 +100,24 @@ def test_validate_map_names_both_files_when_a_month_has_tag_events_and_visit_row
     r = cli("validate", "2023-09", "--map", "--config", str(cfg))
     assert r.returncode == 1 and "både taggningar (taggningar.csv) och besök (Besök.xlsx)" in r.stderr, r.stderr
     assert "== taggningar:" in r.stdout and "== besok:" in r.stdout
+
+
+def test_a_fixed_value_is_shown_by_map_and_one_the_file_gives_too_stops_the_run(tmp_path):
+    """A tag-only system has no method column: `fixed` gives it, and --map shows where it comes from."""
+    mapping = MAPPING.replace(", metod_start: Start via", "").replace(
+        "values: {besok: {metod_start: {T: tagg, M: manuell}, metod_slut: {T: tagg, M: manuell}}}",
+        "values: {besok: {metod_slut: {T: tagg, M: manuell}}}").replace(
+        'list_separator: ", "}', 'list_separator: ", ", fixed: {metod_start: tagg}}')
+    cfg = report_month(tmp_path / "ok", mapping)
+    r = cli("validate", "2023-09", "--map", "--config", str(cfg))
+    assert r.returncode == 0, r.stderr
+    lines = {ln.split()[0]: ln for ln in r.stdout.split("== besok:")[1].splitlines() if ln.startswith("  ")}
+    assert "fast värde 'tagg'" in lines["metod_start"]
+    r = cli("run", "2023-09", "--dry-run", "--config", str(cfg))
+    assert r.returncode == 0 and "Avvikelser: 0" in r.stdout, r.stderr
+
+    cfg = report_month(tmp_path / "both", MAPPING.replace('list_separator: ", "}', 'list_separator: ", ", fixed: {metod_start: tagg}}'))
+    r = cli("run", "2023-09", "--final", "--config", str(cfg))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "FEL: Besök.xlsx, rad 2, kolumn 'Start via'" in r.stderr and "metod_start" in r.stderr, r.stderr
+    assert not (cfg.parent / "out").exists()

@@ -6,7 +6,7 @@ the config from loading, each named by file, row and column, or by file and line
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import openpyxl
@@ -195,6 +195,9 @@ def test_a_format_that_reads_none_of_its_values_is_a_wrong_mapping_not_a_bad_row
     ('  format: {besok: {header_row: [3, 5]}}\n', "header_row"),
     ('  format: {besoks: {header_row: 2}}\n', "format"),
     ('  columns: {besok: {starttid: Start}}\n', "columns"),
+    ('  format: {besok: {fixed: {metod: tagg}}}\n', "besok.fixed: okänd kolumn 'metod'"),
+    ('  format: {taggningar: {fixed: {metod_start: tagg}}}\n', "taggningar.fixed: okänd kolumn 'metod_start'"),
+    ('  format: {besok: {fixed: {metod_start: " "}}}\n', "tom text"),
 ])
 def test_a_format_the_reader_cannot_follow_stops_the_config_from_loading(tmp_path, extra, key):
     cfg = month(tmp_path, extra)
@@ -216,8 +219,59 @@ def test_personnummer_in_every_form_of_the_contract(tmp_path):
 
 
 def test_the_configs_lists_of_visit_columns_are_the_readers():
-    from lovkorning.config.inputformat import BESOK_COLUMNS, TIMESTAMP_COLUMNS
+    from lovkorning.config.inputformat import BESOK_COLUMNS, CONTRACT_COLUMNS, TIMESTAMP_COLUMNS
     from lovkorning.read.parse import SPECS
     assert BESOK_COLUMNS == tuple(c.name for c in SPECS["besok"])
+    assert CONTRACT_COLUMNS == {name: tuple(c.name for c in cols) for name, cols in SPECS.items()}
     assert TIMESTAMP_COLUMNS == {name: tuple(c.name for c in cols if c.kind == "datetime")
                                  for name, cols in SPECS.items() if any(c.kind == "datetime" for c in cols)}
+
+
+FIXED = """\
+  columns:
+    besok: {besok_id: Besöks-ID, brukare_id: Personnummer, utforare_id: Utförare, personal_id: Anställd}
+  format: {besok: {fixed: {metod_start: tagg, metod_slut: tagg}}}
+"""
+NO_METHOD = [HEADER[:4] + ["start", "slut", "insatser"],
+             ["1", SHORT_A, "U1", "P1", "2023-09-04 08:00", "2023-09-04 08:45", "Avlösning"],
+             ["2", SHORT_A, "U1", "P1", "2023-09-05 08:00", "", "Avlösning"],
+             ["3", SHORT_A, "U1", "P1", "2023-09-06 08:00", "2023-09-06 09:00", "Avlösning"]]
+
+
+def test_a_fixed_value_settles_a_file_without_the_column_as_the_file_with_it_filled(tmp_path):
+    """A time system that registers only by tag has no method column: `fixed` gives it, read as a
+    cell is, so the month settles exactly as the same file with the columns filled 'tagg'."""
+    from lovkorning.settle.month import settle_month
+    filled = month(tmp_path / "filled", FIXED.replace("  format: {besok: {fixed: {metod_start: tagg, metod_slut: tagg}}}\n", ""))
+    write_csv(tmp_path / "filled/data/2023-09/besok.csv",
+              [NO_METHOD[0] + ["metod_start", "metod_slut"]] + [r + ["tagg", "tagg"] for r in NO_METHOD[1:]])
+    fixed = month(tmp_path / "fixed", FIXED)
+    write_csv(tmp_path / "fixed/data/2023-09/besok.csv", NO_METHOD)
+    a, b = read(filled), read(fixed)
+    assert a.taggningar.drop("_fil").equals(b.taggningar.drop("_fil")) and a.avvikelser.equals(b.avvikelser)
+    assert set(b.taggningar["metod"].cast(pl.String).to_list()) == {"tagg"}
+    assert b.taggningar.height == 5
+    pay = [settle_month(load(c), SEPT, date(2023, 10, 9)).avr for c in (filled, fixed)]
+    assert pay[0].totals == pay[1].totals and pay[0].totals
+
+
+def test_a_fixed_value_is_read_as_a_cell_is(tmp_path):
+    """Through the values map, and checked: a value the column does not take is the row's bad value."""
+    cfg = month(tmp_path, FIXED.replace("metod_slut: tagg}", "metod_slut: T}")
+                + "  values: {besok: {metod_slut: {T: tagg}}}\n")
+    write_csv(tmp_path / "data/2023-09/besok.csv", NO_METHOD)
+    assert set(read(cfg).taggningar["metod"].cast(pl.String).to_list()) == {"tagg"}
+    cfg = month(tmp_path / "bad", FIXED.replace("metod_slut: tagg}", "metod_slut: taggad}"))
+    write_csv(tmp_path / "bad/data/2023-09/besok.csv", NO_METHOD)
+    got = read(cfg).avvikelser.select("rad", "kolumn").rows()
+    assert got == [(2, "metod_slut"), (3, "metod_slut"), (4, "metod_slut")]   # every row has the value
+
+
+def test_a_column_both_in_the_file_and_fixed_stops_the_run(tmp_path):
+    cfg = month(tmp_path, FIXED.replace("personal_id: Anställd}", "personal_id: Anställd, metod_start: Start via}"))
+    write_csv(tmp_path / "data/2023-09/besok.csv",
+              [NO_METHOD[0] + ["Start via"]] + [r + ["T"] for r in NO_METHOD[1:]])
+    with pytest.raises(InputError) as exc:
+        read(cfg)
+    assert [(f.plats.fil, f.plats.rad, f.plats.kolumn) for f in exc.value.fel] == [("besok.csv", 1, "Start via")]
+    assert "'metod_start'" in str(exc.value) and "fixed" in str(exc.value)

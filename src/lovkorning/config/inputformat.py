@@ -19,6 +19,18 @@ from .strict import Strict
 
 BESOK_COLUMNS = ("besok_id", "brukare_id", "utforare_id", "personal_id", "start", "slut", "metod_start",
                  "metod_slut", "insatser", "roll", "korrigerad", "avbojt", "minuter")
+# every file's contract columns: those a fixed value (`fixed`) may give
+CONTRACT_COLUMNS = {
+    "utforare": ("utforare_id", "namn", "regi", "orgnr", "bankgiro", "flaggor"),
+    "bestallningar": ("bestallning_id", "brukare_id", "utforare_id", "insats", "minuter", "per", "giltig_fran",
+                      "giltig_till", "verkstalld_fran", "antal", "zon", "dubbelbemanning"),
+    "uppehall": ("brukare_id", "fran", "till", "orsak", "utforare_id"),
+    "taggningar": ("handelse_id", "brukare_id", "utforare_id", "personal_id", "tidpunkt", "typ", "metod",
+                   "insatser", "roll", "korrigerad"),
+    "besok": BESOK_COLUMNS,
+    "genomforandeplaner": ("brukare_id", "utforare_id", "godkand"),
+    "overtid": ("brukare_id", "utforare_id", "minuter"),
+}
 # the columns that hold a point in time, per file: those a day column (date_columns) can complete
 TIMESTAMP_COLUMNS = {"taggningar": ("tidpunkt",), "besok": ("start", "slut")}
 
@@ -66,6 +78,18 @@ class FormatCfg(Strict):
     datetime: str | None = None                     # timestamps in one cell: '%d/%m/%Y %H.%M', or excel
     date_columns: dict[str, str] = Field(default_factory=dict)   # {start: Datum}: the day of `start` stands in Datum
     list_separator: tuple[str, ...] | None = None   # separators of a list (insatser, flaggor) besides '|'
+    fixed: dict[str, str] = Field(default_factory=dict)   # {metod_start: tagg}: a column the export lacks, one value
+
+    @field_validator("fixed", mode="before")
+    @classmethod
+    def _fixed_text(cls, v: Any) -> Any:
+        """A cell's value is text: `{antal: 1}` means the cell "1" (YAML's numbers and booleans as text)."""
+        if isinstance(v, dict):
+            v = {k: ("true" if w else "false") if isinstance(w, bool) else str(w) if isinstance(w, (int, float)) else w
+                 for k, w in v.items()}
+            if any(isinstance(w, str) and not w.strip() for w in v.values()):
+                raise ValueError("ett fast värde kan inte vara tom text")
+        return v
 
     @field_validator("header_row", mode="before")
     @classmethod
@@ -110,6 +134,11 @@ def check_formats(formats: dict[str, FormatCfg]) -> None:
             where = f"ange {' eller '.join(allowed)}" if allowed else f"{name} har ingen tidpunktskolumn"
             raise ValueError(f"{name}.date_columns: {', '.join(repr(c) for c in bad)} är ingen "
                              f"tidpunktskolumn i {name}; {where}")
+        allowed = CONTRACT_COLUMNS.get(name, ())
+        bad = [c for c in fmt.fixed if c not in allowed]
+        if bad:
+            raise ValueError(f"{name}.fixed: okänd kolumn {', '.join(repr(c) for c in bad)}; "
+                             f"{name} har kolumnerna {', '.join(allowed)}")
 
 
 def check_besok_columns(columns: dict[str, dict[str, str]]) -> None:

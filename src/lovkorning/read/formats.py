@@ -116,6 +116,21 @@ def hints(name: str, fmt: FormatCfg | None) -> dict[str, str]:
     return out
 
 
+def with_fixed(name: str, df: pl.DataFrame, fmt: FormatCfg | None, fil: str,
+               theirs: dict[str, str] | None = None) -> pl.DataFrame:
+    """The columns the config gives one value (`fixed`), as text on every row, to be read as the
+    file's values are. A column the file gives too is ambiguous: the run stops, naming both."""
+    if fmt is None or not fmt.fixed:
+        return df
+    both = [c for c in fmt.fixed if c in df.columns]
+    if both:
+        theirs = theirs or {}
+        raise InputError([Fel(f"Kolumnen '{c}' finns både i filen ('{safe_name(theirs.get(c, c))}') och som fast värde "
+                              f"(inputs.format.{name}.fixed.{c}): ta bort den ena.",
+                              Plats(fil, fmt.header_row[-1], safe_name(theirs.get(c, c)))) for c in both])
+    return df.with_columns(pl.lit(v, dtype=pl.String).alias(c) for c, v in fmt.fixed.items())
+
+
 def apply_formats(name: str, df: pl.DataFrame, fmt: FormatCfg | None, xlsx: bool, fil: str,
                   theirs: dict[str, str] | None = None) -> pl.DataFrame:
     """The frame (text, our column names) with dates, timestamps, lengths and lists in the
@@ -123,6 +138,7 @@ def apply_formats(name: str, df: pl.DataFrame, fmt: FormatCfg | None, xlsx: bool
     number in a date or time column of an .xlsx is an Excel serial number (with `excel` as the
     format, in a CSV too). `theirs`: the config's renaming, to name the file's columns."""
     theirs = theirs or {}
+    df = with_fixed(name, df, fmt, fil, theirs)
     specs = {c.name: c.kind for c in SPECS[name] if c.name in df.columns}
     configured, fmt = fmt is not None, fmt or FormatCfg()
     header = fmt.header_row[-1]

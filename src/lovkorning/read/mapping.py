@@ -144,6 +144,9 @@ def _columns(name: str, present: list[str], mapping: dict[str, str], by_lower: d
     for c in SPECS[name]:
         source = mapping.get(c.name) or (by_lower.get(c.name) if c.name in present else None)
         notes = [] if source is None or source.strip().lower() in by_lower else ["finns inte i filen"]
+        if fmt and c.name in fmt.fixed:
+            notes += ["även i filen: tvetydigt"] if source is not None else []
+            source = f"fast värde '{fmt.fixed[c.name]}'"
         if fmt and c.name in fmt.date_columns:
             source = f"{fmt.date_columns[c.name]} + {source or '(saknas)'}"
             notes.append(f"datum {fmt.date or 'ÅÅÅÅ-MM-DD'}, klockslag {fmt.time or 'TT:MM'}")
