@@ -74,7 +74,9 @@ WRONG = [
     (("generate", "2023-09"), "FEL: Alternativet --dir saknas."),
     (("generate", "2023-09", "--dir", "d", "--seed", "x"), "FEL: --seed: 'x' är inget heltal; ange ett heltal."),
     (("generate", "2023-09", "--dir", "d", "--size", "huge"),
-     "FEL: --size: 'huge' är inte small, norrkoping, stockholm eller sweden, eller ett antal brukare."),
+     "FEL: --size: 'huge' är inte small, norrkoping, stockholm eller sweden, eller ett antal brukare, minst 150."),
+    (("generate", "2023-09", "--dir", "d", "--size", "20"),
+     "FEL: --size: '20' är inte small, norrkoping, stockholm eller sweden, eller ett antal brukare, minst 150."),
     (("generate", "2023-09", "--dir", "d", "--model", "x"), "FEL: --model: 'x' är inte norrkoping, norrtalje"),
     (("check-config", "--manad", "x"), "FEL: --manad: 'x' är ingen månad"),
 ]

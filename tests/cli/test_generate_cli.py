@@ -22,4 +22,6 @@ def test_generate_writes_a_month_that_settles(tmp_path, model):
 
 def test_generate_refuses_unknown_size_and_model(tmp_path):
     assert cli("generate", "2023-09", "--size", "huge", "--dir", str(tmp_path / "x")).returncode == 2
+    too_few = cli("generate", "2023-09", "--size", "20", "--dir", str(tmp_path / "x"))   # the generator needs 150
+    assert too_few.returncode == 2 and "minst 150" in too_few.stderr and not (tmp_path / "x").exists()
     assert cli("generate", "2023-09", "--model", "uppsala", "--dir", str(tmp_path / "x")).returncode == 2

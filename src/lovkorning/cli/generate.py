@@ -26,11 +26,12 @@ def generate(month: Period = month_argument("Månaden som skapas, ÅÅÅÅ-MM.")
     """Skapa en syntetisk månad (brukare, beställningar, uppehåll, besök, planterade avvikelser)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # lazy: startup
 
-    from ..synth import MODELS, SIZES  # lazy: startup (the generator's import is slow: here, not for --help)
+    from ..synth import MIN_BRUKARE, MODELS, SIZES  # lazy: startup (the generator's import is slow: here, not for --help)
     from ..synth.scaffold import scaffold  # lazy: startup
 
     period = month
-    size = checked("--size", choice(list(SIZES), "ett antal brukare", str.isdigit), size)
+    size = checked("--size", choice(list(SIZES), f"ett antal brukare, minst {MIN_BRUKARE}",
+                                    lambda v: v.isdigit() and int(v) >= MIN_BRUKARE), size)
     model = checked("--model", choice(MODELS), model)
     out = show.console()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f} %"),
