@@ -26,7 +26,7 @@ def generate(month: Period = month_argument("Månaden som skapas, ÅÅÅÅ-MM.")
     """Skapa en syntetisk månad (brukare, beställningar, uppehåll, besök, planterade avvikelser)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # lazy: startup
 
-    from ..synth import MIN_BRUKARE, MODELS, SIZES  # lazy: startup (the generator's import is slow: here, not for --help)
+    from ..synth import MIN_BRUKARE, MODELS, SIZES  # lazy: startup (the generator is slow to import)
     from ..synth.scaffold import scaffold  # lazy: startup
 
     period = month
