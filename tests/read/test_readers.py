@@ -522,3 +522,13 @@ def test_blank_lines_keep_every_later_row_numbered_by_its_line(tmp_path):
         path.write_bytes(eol.join(["brukare_id;utforare_id;minuter", "A;U1;1", "", "", "B;U1;2", ""]).encode())
         df, _ = read_table(path, "overtid", {})
         assert df.select("brukare_id", "_rad").rows() == [("A", 2), ("B", 5)]
+
+
+def test_problems_of_one_kind_are_listed_up_to_twenty_then_counted():
+    from lovkorning.core.errors import Fel, Plats
+    from lovkorning.read.sniff import MAX_LISTED, listed
+    err = listed([Fel("Raden har fler fält än rubrikraden (3).", Plats("t.csv", r)) for r in range(2, 27)], "t.csv")
+    assert len(err.fel) == MAX_LISTED + 1
+    assert [f.plats.rad for f in err.fel[:MAX_LISTED]] == list(range(2, 2 + MAX_LISTED))
+    assert str(err.fel[-1]).endswith("… och ytterligare 5 sådana rader.")
+    assert len(listed([Fel("x", Plats("t.csv", 2))], "t.csv").fel) == 1

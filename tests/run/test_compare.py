@@ -34,7 +34,7 @@ import pytest
 from lovkorning.config.loaded import load
 from lovkorning.core.errors import InputError
 from lovkorning.core.period import Period
-from lovkorning.run.compare import ADJUSTMENTS, compare, with_inputs_of
+from lovkorning.run.compare import ADJUSTMENTS, compare
 from lovkorning.run.runner import preview
 from support.comparemonth import configs, hand_month
 from support.monthbuilder import BRUKARE_B

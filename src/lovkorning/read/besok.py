@@ -16,9 +16,9 @@ import polars as pl
 
 from ..core import avvikelser as av
 from ..core.codes import coded_dtype
-from ..core.errors import Fel, InputError, Plats
+from ..core.errors import Fel, Plats
 from ..core.localtime import TZ
-from .sniff import MAX_LISTED
+from .sniff import listed
 
 # the tag log's columns that are dictionary-encoded (read.indata.CODED["taggningar"])
 EVENT_CODED = ("brukare_id", "utforare_id", "personal_id", "typ", "metod", "insatser", "roll", "korrigerad")
@@ -42,12 +42,9 @@ def with_length(v: pl.DataFrame) -> pl.DataFrame:
     if bad.height:
         rows = bad.select("_fil", "_rad", _local("start").alias("s"), _local("slut").alias("e"),
                           (pl.col("minuter_milli") / 1000).alias("m"), _local("_end").alias("x")).rows(named=True)
-        errors = [Fel(f"'slut' ({r['e']}) och 'minuter' ({r['m']:g}) stämmer inte överens: start {r['s']} plus "
-                      f"{r['m']:g} minuter är {r['x']}. Mappa bara en av kolumnerna, eller rätta raden.",
-                      Plats(r["_fil"], r["_rad"], "minuter")) for r in rows[:MAX_LISTED]]
-        if len(rows) > MAX_LISTED:
-            errors.append(Fel(f"… och ytterligare {len(rows) - MAX_LISTED} sådana rader.", Plats(rows[0]["_fil"])))
-        raise InputError(errors)
+        raise listed([Fel(f"'slut' ({r['e']}) och 'minuter' ({r['m']:g}) stämmer inte överens: start {r['s']} plus "
+                          f"{r['m']:g} minuter är {r['x']}. Mappa bara en av kolumnerna, eller rätta raden.",
+                          Plats(r["_fil"], r["_rad"], "minuter")) for r in rows], rows[0]["_fil"])
     fill = pl.col("slut").is_null() & pl.col("start").is_not_null() & pl.col("minuter_milli").is_not_null()
     return v.with_columns(pl.when(fill).then(end).otherwise(pl.col("slut")).alias("slut"))
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import polars as pl
 
 from ..core.errors import Fel, InputError, Plats
-from .sniff import END_OF_LINE, LINE_BREAK, MAX_HEADER_CHARS, MAX_LISTED, long_header, nul_error, safe_name, check_header_line, check_header_names, sniff_separator
+from .sniff import (END_OF_LINE, LINE_BREAK, MAX_HEADER_CHARS, check_header_line, check_header_names, listed,
+                    long_header, nul_error, safe_name, sniff_separator)
 
 
 POLARS_ERRORS = (pl.exceptions.PolarsError, pl.exceptions.PanicException)   # a panic is a BaseException
@@ -153,10 +154,7 @@ def read_csv_exactly(text: str, sep: str, fil: str) -> pl.DataFrame:
     except csv.Error:
         raise InputError(_quote_error(text, sep, start, names, fil)) from None
     if too_many:
-        errors = [Fel(f"Raden har fler fält än rubrikraden ({len(names)}).", Plats(fil, r)) for r in too_many[:MAX_LISTED]]
-        if len(too_many) > MAX_LISTED:
-            errors.append(Fel(f"… och ytterligare {len(too_many) - MAX_LISTED} sådana rader.", Plats(fil)))
-        raise InputError(errors)
+        raise listed([Fel(f"Raden har fler fält än rubrikraden ({len(names)}).", Plats(fil, r)) for r in too_many], fil)
     cols = [n if n.strip() else f"_tom{i}" for i, n in enumerate(names)]
     return pl.DataFrame(rows, schema={**{c: pl.String for c in cols}, "_rad": pl.Int64}, orient="row")
 

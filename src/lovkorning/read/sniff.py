@@ -105,6 +105,14 @@ def check_header_line(line: str, fil: str) -> None:
                              "den, så att rubrikraden står på rad 1.", Plats(fil, 1)))
 
 
+def listed(errors: list[Fel], fil: str) -> InputError:
+    """The problems of one kind in a file: the first MAX_LISTED, and how many more there are."""
+    shown = errors[:MAX_LISTED]
+    if len(errors) > MAX_LISTED:
+        shown.append(Fel(f"… och ytterligare {len(errors) - MAX_LISTED} sådana rader.", Plats(fil)))
+    return InputError(shown)
+
+
 def long_header(fil: str) -> InputError:
     return InputError(Fel(f"Rubrikraden är längre än {MAX_HEADER_CHARS // 1024} KiB (ingen radbrytning i filens början): "
                           "filen är inte en CSV-fil med kolumnnamn på rad 1.", Plats(fil, 1)))
