@@ -9,41 +9,18 @@ the contract does, apart from the product's code."""
 from __future__ import annotations
 
 import shutil
-from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
-from polars.testing import assert_frame_equal
 from ruamel.yaml import YAML
 
 from conftest import BASE_CONFIG, build
-from lovkorning.config.loaded import load
 from lovkorning.core.period import Period
-from lovkorning.settle.month import Settled, settle_month
+from lovkorning.settle.month import Settled
 from support.besokconv import XLSX_CONFIG, as_time_system_xlsx, convert, convert_rows
 from support.cli import REPO, cli
-
-ROW_COLUMNS = ["_fil", "in_rad", "ut_rad"]        # the visits' source rows: the only thing that differs
-
-
-def settle(cfg: Path, period: Period) -> Settled:
-    return settle_month(load(cfg), period, date(2030, 1, 2))
-
-
-def counts(s: Settled) -> dict[str, int]:
-    return dict(s.avr.avvikelser.group_by("kod").len().iter_rows())
-
-
-def assert_same_month(a: Settled, b: Settled) -> None:
-    assert b.avr.totals == a.avr.totals
-    assert counts(b) == counts(a)
-    for name in ("rader", "justeringar", "tid"):
-        assert_frame_equal(getattr(b.avr, name), getattr(a.avr, name))
-    texts = [pl.col(pl.Categorical).cast(pl.String)]
-    assert_frame_equal(b.visits.besok.drop(ROW_COLUMNS).with_columns(texts),
-                       a.visits.besok.drop(ROW_COLUMNS).with_columns(texts))
-    assert_frame_equal(b.visits.besok_insats, a.visits.besok_insats)
+from support.samemonth import assert_same_month, counts, settle
 
 
 def with_inputs(cfg: Path, extra: str) -> None:
