@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MONTH ?= 2023-09
 
-.PHONY: demo test install sample bench bench-sweden clean
+.PHONY: demo test install sample bench bench-quick bench-sweden clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,20 @@ sample: $(STAMP)
 	for m in norrtalje osteraker osteraker-insats; do \
 	  $(BIN)/python -m lovkorning.generate $(MONTH) --model $$m --dir sample_data/$$m --brukare 250 --seed 2023; done
 
-bench: $(STAMP)
-	$(BIN)/python scripts/bench.py --sizes norrkoping stockholm --reps 3
+# the SQL peer's own environment: duckdb is no dependency of lovkorning (scripts/bench.py)
+BENCH_STAMP := .venv-bench/.installed
+$(BENCH_STAMP):
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install --quiet duckdb pyyaml
+	touch $(BENCH_STAMP)
 
-bench-sweden: $(STAMP)
+bench: $(STAMP) $(BENCH_STAMP)
+	$(BIN)/python scripts/bench.py --reps 3
+
+bench-quick: $(STAMP) $(BENCH_STAMP)
+	$(BIN)/python scripts/bench.py --quick
+
+bench-sweden: $(STAMP) $(BENCH_STAMP)
 	$(BIN)/python scripts/bench.py --sizes sweden --reps 1 --no-compare
 
 clean:
