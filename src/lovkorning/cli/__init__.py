@@ -4,6 +4,7 @@ config errors, 2 usage, 3 refused). `main` is the `lovkorning` entry point."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -19,6 +20,7 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     os.umask(0o077)   # everything the run creates (outputs, ledger, history, lock) is the owner's only
+    gc.freeze()       # the modules' objects live as long as the process: no collection need walk them again
     try:
         app(prog_name="lovkorning")       # also when started as python -m or -c
     except SystemExit:

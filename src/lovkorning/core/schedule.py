@@ -1,8 +1,8 @@
 """Run days and bank days.
 
 A bank day is Monday-Friday except Swedish public holidays and the de facto holidays
-Midsommarafton, Julafton and Nyårsafton (the `holidays` package, Sweden, categories public +
-de_facto). Workdays of a month, the run day and the payment date are all counted in bank days.
+Midsommarafton, Julafton and Nyårsafton (`helgdagar`, checked against the `holidays` package,
+Sweden, categories public + de_facto). Workdays of a month, the run day and the payment date are all counted in bank days.
 """
 
 from __future__ import annotations
@@ -10,11 +10,9 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Any
 
-import holidays
-
+from .helgdagar import helgdagar
 from .period import Period
 
 ROLLS = ("preceding", "following")
@@ -45,16 +43,9 @@ def _check_roll(direction: str) -> None:
         raise ValueError(f"Okänd 'roll': '{direction}'. Tillåtna: preceding, following.")
 
 
-@lru_cache(maxsize=None)
-def _non_working_holidays(year: int) -> frozenset[date]:
-    """Public and de facto holidays of one year (may include weekend days; harmless)."""
-    days = holidays.country_holidays("SE", categories=("public", "de_facto"), years=year)
-    return frozenset(days.keys())
-
-
 def is_bank_day(d: date) -> bool:
     """Monday-Friday and neither a public holiday nor Midsommar-, Jul- or Nyårsafton."""
-    return d.weekday() < 5 and d not in _non_working_holidays(d.year)
+    return d.weekday() < 5 and d not in helgdagar(d.year)
 
 
 def workday_of_month(year: int, month: int, n: int) -> date:

@@ -83,6 +83,19 @@ def _blank_to_null(c: str) -> pl.Expr:
     return pl.when(s == "").then(None).otherwise(s).alias(c)
 
 
+UNTIDY = r"^\s|\s$|^$"      # a value _blank_to_null changes: spaces around it, or blank
+
+
+def _tidied(df: pl.DataFrame, names: list[str]) -> list[pl.Expr]:
+    """_blank_to_null for each column that has a value it changes. In a large file most columns
+    have none, and finding that out allocates nothing, where tidying copies every value (a
+    Stockholm tag log's 3 million handelse_id: 0.07 s to look, 0.12 s to copy)."""
+    if df.height < 10_000 or not names:
+        return [_blank_to_null(c) for c in names]
+    untidy = df.select(pl.col(c).str.contains(UNTIDY).any().alias(c) for c in names).row(0)
+    return [_blank_to_null(c) for c, hit in zip(names, untidy) if hit]
+
+
 def _date(e: pl.Expr) -> pl.Expr:
     # a date with a midnight time is that date (Excel date cells formatted with a time, SQL exports)
     return e.str.replace(r"[ T]00:00(:00)?$", "").str.to_date("%Y-%m-%d", strict=False)
@@ -129,9 +142,8 @@ def parse_frame(name: str, raw: pl.DataFrame, ref: date, value_map: dict[str, di
     coded = [c for c in present if isinstance(raw.schema[c.name], pl.Categorical)]
     plain = [c for c in present if c not in coded]
     # timestamps are tidied in with_fast_timestamps, only on the rows that need it
-    df = raw.select([*(c.name for c in present), "_fil", "_rad"]).with_columns(
-        [_blank_to_null(c.name) for c in plain if c.kind != "datetime"]
-    )
+    df = raw.select([*(c.name for c in present), "_fil", "_rad"])
+    df = df.with_columns(_tidied(df, [c.name for c in plain if c.kind != "datetime"]))
     for col, mapping in value_map.items():
         if col in df.columns and mapping and col not in {c.name for c in coded}:
             df = df.with_columns(pl.col(col).replace(mapping))

@@ -7,8 +7,8 @@ totals leaves no payment file.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
 
 from ..config.loaded import LoadedConfig
 from ..core.errors import ReconciliationError
@@ -23,7 +23,6 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     """Write every output into the version folder; the payment file goes in last, under its staged
     name (it is named for sending when the version is published: versions.publish), and stays only
     when the files on disk reconcile. Returns the reconciliation (raises if it failed)."""
-    from .besok import write_besok  # lazy: startup
     from .readback import summary_paid  # lazy: startup (the writers and openpyxl: not needed for --dry-run)
     from .sammanstallning import write_sammanstallning  # lazy: startup
     from .workbook import write_all_workbooks  # lazy: startup
@@ -33,8 +32,13 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     private_file(version / "avvikelser.csv", avvikelser_csv(avr.avvikelser))
     many = avr.utforare.height >= 16          # below that, starting processes costs more than it saves
     opts = Options.of(cfg)                    # insatser outside LOV, payment format: how the sheets show them
-    write_all_workbooks(avr, version / "avrakning", workers=min(2, os.cpu_count() or 1) if many else 1, opts=opts)
-    write_besok(settled.visits.besok, version / "besok", avr.utforare["utforare_id"].to_list())
+    ids = avr.utforare["utforare_id"].to_list()
+    # the CSVs (polars, which lets go of the GIL) are written beside the workbooks (Python, in
+    # worker processes when there are many): the main process would otherwise only wait
+    with ThreadPoolExecutor(1, thread_name_prefix="csv") as beside:
+        csvs = beside.submit(_write_csvs, settled, version, ids)
+        write_all_workbooks(avr, version / "avrakning", workers=min(2, os.cpu_count() or 1) if many else 1, opts=opts)
+        csvs.result()
     crash_point("efter-arbetsbocker")
     write_sammanstallning(avr, version / "sammanstallning.xlsx", opts)
     for name, data in (plan.carried if plan else {}).items():
@@ -59,6 +63,14 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     if not rec["ok"]:
         raise ReconciliationError(f"Avstämningen misslyckades: {rec}. Ingen betalfil skrevs.")
     return rec
+
+
+def _write_csvs(settled: Settled, version: Path, ids: list[str]) -> None:
+    """besok/<utforare_id>.csv and avvikelser/<utforare_id>.csv."""
+    from .besok import write_besok  # lazy: startup
+    from .avvikelselista import write_avvikelser_per_utforare  # lazy: startup
+    write_besok(settled.visits.besok, version / "besok", ids)
+    write_avvikelser_per_utforare(settled.avr.avvikelser, version / "avvikelser", ids)
 
 
 def _staged_payment_file(version: Path, plan: PaymentPlan | None, pay_bytes: bytes) -> bytes:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -48,6 +49,7 @@ HEADER_PAD = 3              # room for the autofilter button beside a header wor
 TEXT_EM = 6 / 7
 
 
+@lru_cache(maxsize=1 << 16)     # a table repeats its texts (codes, insatser, brukare) row after row
 def text_width(text: str) -> int:
     """The column width a line of text needs, without the cell's padding."""
     return math.ceil(max(map(len, text.split("\n"))) * TEXT_EM)
@@ -176,6 +178,7 @@ def fit_row_height(ws: Worksheet, row: int, texts: list[tuple[str, float]]) -> N
         ws.set_row(row, ROW_POINTS * lines)
 
 
+@lru_cache(maxsize=1 << 16)
 def wrapped_lines(text: str, width: float) -> int:
     """How many lines `text` takes in a column `width` wide, wrapped at spaces, a letter reckoned
     TEXT_EM of a width: text_width's inverse, so text that `width` was sized to holds one line."""

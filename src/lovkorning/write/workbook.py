@@ -17,12 +17,13 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from ..core import money
+from ..core import avvikelser as av, money
 from ..settle.result import Avrakning
 from .cells import (
     REGI, TOTAL_LABEL, TOTAL_LABEL_EGEN, Options, cells, format_bankgiro, format_orgnr, hours, kronor, lov_only, nonzero, outside_lov, payment_day_pairs, per_visit_hours, personnummer, share, sv_key, table_hours, total_hours)
 from .xlsx import Col, Formats, TotalMismatchError, close_workbook, open_workbook, write_pairs, write_table
 from .printing import PageFooter, insert_chart, print_width_px, write_note
+from .avvikelselista import AVVIKELSER_I_BLADET, csv_name
 
 # --------------------------------------------------------------------------- one utförare
 
@@ -54,6 +55,9 @@ UTANFOR_LOV_NOTE = ("Insatser utanför LOV: ersätts inte och ingår inte i Timu
 AVVIKELSE_COLS = [Col("Kod", "text", 32), Col("Allvarlighet", "text", 12),
                   Col("Brukare", "text", 15), Col("Fil", "text", 24), Col("Rad", "int", 8),
                   Col("Kolumn", "text", 16), Col("Meddelande", "text", 70)]
+AVVIKELSE_KOD_COLS = [Col("Kod", "text", 32), Col("Allvarlighet", "text", 12), Col("Vad", "text", 60),
+                      Col("Antal", "int", 10)]
+SEVERITY_ORDER = {"fel": 0, "varning": 1, "info": 2}
 RADER_COLS = [Col("Regel", "text", 24), Col("Insats", "text", 24), Col("Brukare", "text", 15),
               Col("Beställning", "text", 14), Col("Från", "date", 11), Col("Till", "date", 11),
               Col("Ersatt tid (h)", "hours", 14), Col("Antal", "int", 8),
@@ -147,7 +151,7 @@ def _write_part(avr: Avrakning, part: Part, path: Path, opts: Options) -> int:
     lov = replace(part, tid=lov_only(part.tid, opts))
     n_insats = _write_timunderlag(wb.add_worksheet("Timunderlag"), fmts, lov)
     _write_per_brukare(wb.add_worksheet("Per brukare"), fmts, lov)
-    _write_avvikelser(wb.add_worksheet("Avvikelser"), fmts, part.avvikelser)
+    _write_avvikelser(wb.add_worksheet("Avvikelser"), fmts, part.avvikelser, part.id)
     _write_rader(wb.add_worksheet("Rader"), fmts, part.rader)
     outside = outside_lov(part.tid, opts)
     if outside.height:
@@ -248,10 +252,23 @@ def _write_utanfor_lov(ws: Worksheet, fmts: Formats, tid: pl.DataFrame) -> None:
     write_table(ws, fmts, 2, UTANFOR_LOV_COLS, rows)
 
 
-def _write_avvikelser(ws: Worksheet, fmts: Formats, avvikelser: pl.DataFrame) -> None:
-    rows = cells(avvikelser, ["kod", "allvarlighet", personnummer("brukare_id"), "fil", "rad",
-                              "kolumn", "meddelande"]).iter_rows()
-    write_table(ws, fmts, 0, AVVIKELSE_COLS, rows)
+def _write_avvikelser(ws: Worksheet, fmts: Formats, avvikelser: pl.DataFrame, utforare_id: str) -> None:
+    """Every avvikelse, row by row, when they are at most AVVIKELSER_I_BLADET; otherwise a count
+    per code and the name of the CSV that lists them all (a sheet of tens of thousands of rows is
+    neither read nor printed, and writing it cell by cell took most of a run's time)."""
+    if avvikelser.height <= AVVIKELSER_I_BLADET:
+        rows = cells(avvikelser, ["kod", "allvarlighet", personnummer("brukare_id"), "fil", "rad",
+                                  "kolumn", "meddelande"]).iter_rows()
+        write_table(ws, fmts, 0, AVVIKELSE_COLS, rows)
+        return
+    write_note(ws, 0, f"{_tal(avvikelser.height)} avvikelser, fler än de {_tal(AVVIKELSER_I_BLADET)} som listas här rad för rad. "
+                      f"Alla finns i filen {csv_name(utforare_id)} (samma kolumner som avvikelser.csv, bara era "
+                      "brukare). Här är antalet per kod.")
+    per_kod = avvikelser.group_by("kod", "allvarlighet").len().with_columns(
+        pl.col("kod").replace_strict({k: v.rubrik for k, v in av.KODER.items()}, default="").alias("rubrik"))
+    per_kod = per_kod.sort(pl.col("allvarlighet").replace_strict(SEVERITY_ORDER, default=9), "kod")
+    rows = cells(per_kod, ["kod", "allvarlighet", "rubrik", pl.col("len").cast(pl.Int64)]).iter_rows()
+    write_table(ws, fmts, 2, AVVIKELSE_KOD_COLS, rows, total=["Totalt", None, None, avvikelser.height])
 
 
 def _write_rader(ws: Worksheet, fmts: Formats, rader: pl.DataFrame) -> None:
@@ -325,3 +342,8 @@ def _add_chart(wb: xlsxwriter.Workbook, ws: Worksheet, n: int, row: int, last_co
     chart.set_y_axis({"name": "Timmar", "num_format": "0.00"})
     chart.set_legend({"position": "bottom"})
     insert_chart(ws, row, 0, chart, print_width_px(ws, last_col) - 2, CHART_HEIGHT)
+
+
+def _tal(n: int) -> str:
+    """An integer as Swedish text writes it: 236 919 (a no-break space between thousands)."""
+    return f"{n:,}".replace(",", "\u00a0")

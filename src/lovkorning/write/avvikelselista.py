@@ -1,0 +1,34 @@
+"""avvikelser/<utforare_id>.csv: one utförare's avvikelser, all of them, for that utförare.
+
+`avvikelser.csv` holds every avvikelse of the run and is the municipality's; each utförare gets
+its own rows in a file of its own (only its own brukare, as in its workbook), with the same
+columns, so that a month with thousands of avvikelser can be filtered and sorted in Excel. The
+workbook's Avvikelser sheet lists the rows when they are few and points here when they are many
+(AVVIKELSER_I_BLADET).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from .files import avvikelser_csv, private_file
+
+# At most this many avvikelser are listed row by row on an utförare's Avvikelser sheet; beyond it
+# the sheet counts them per code and names the CSV (docs/choices.md, "Avvikelser in the workbook").
+AVVIKELSER_I_BLADET = 1000
+
+
+def csv_name(utforare_id: str) -> str:
+    return f"avvikelser/{utforare_id}.csv"
+
+
+def write_avvikelser_per_utforare(avvikelser: pl.DataFrame, folder: Path, utforare_ids: list[str]) -> None:
+    """One file per utförare in the register (a header only when it had none), in the order and
+    form of avvikelser.csv. Findings without an utförare stay in avvikelser.csv only."""
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = {key[0]: part for key, part in avvikelser.partition_by("utforare_id", as_dict=True).items()} \
+        if avvikelser.height else {}
+    for uid in utforare_ids:
+        private_file(folder / f"{uid}.csv", avvikelser_csv(parts.get(uid, avvikelser.clear())))
