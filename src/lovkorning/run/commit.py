@@ -79,8 +79,9 @@ def tell(lines: list[str]) -> None:
 
 
 def commit_run(cfg: LoadedConfig, ledger: Ledger, settled: Settled, kind: str, plan: PaymentPlan | None,
-            paying: dict[str, int], bankgiro: dict[str, str] | None = None) -> Outcome:
-    """Write a version, record it as under way, publish it, record it as done."""
+               paying: dict[str, int], bankgiro: dict[str, str] | None = None, pool=None) -> Outcome:
+    """Write a version, record it as under way, publish it, record it as done (`pool`: workbook
+    processes started ahead, for write_outputs)."""
     avr = settled.avr
     final = cfg.output_dir(avr.period.label)
     try:
@@ -88,7 +89,7 @@ def commit_run(cfg: LoadedConfig, ledger: Ledger, settled: Settled, kind: str, p
     except OSError as exc:
         raise not_written(exc, final) from None
     try:
-        write_outputs(cfg, settled, version, plan)
+        write_outputs(cfg, settled, version, plan, pool)
     except LovError:
         publish(final, version)          # the user sees the sheets; nothing is recorded as paid
         raise

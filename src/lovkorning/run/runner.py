@@ -11,7 +11,9 @@ Under a file lock (a second run waits or is refused), with the ledger in the sta
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -26,7 +28,10 @@ from ..pay.plan import (PAYMENT_FOLDER, PaymentPlan, correction_payments, correc
 from ..write.versions import (current, history_name, is_staged,
                               listed_outputs, payment_files)
 from ..core.period import Period
+from ..read.files import locate
+from ..read.indata import events_file
 from ..settle.month import Settled, settle_month
+from ..write.workbook import writers
 from ..write.files import sha256
 from .carry import paid_month_carry, week_carry
 from .commit import (STORAGE_ERRORS, Outcome, commit_run, history_current, save_history, fingerprint,
@@ -118,11 +123,25 @@ def with_status(settled: Settled, status: str, rattelse=None) -> Settled:
 
 
 def _first(cfg: LoadedConfig, ledger: Ledger, period: Period, today: date, kind: str) -> Outcome:
-    settled = with_status(settle_month(cfg, period, today, week_carry(ledger, period)), kind)
-    plan = PaymentPlan(payment_name(cfg, period), payments(settled.avr)) if kind == SLUTLIG else None
-    payees = settled.avr.private_payees() if plan else []
-    owed = {uid: ore for uid, _, _, ore in payees}
-    return commit_run(cfg, ledger, settled, kind, plan, owed, {uid: bg for uid, _, bg, _ in payees})
+    with _early_writers(cfg, period) as pool:
+        settled = with_status(settle_month(cfg, period, today, week_carry(ledger, period)), kind)
+        plan = PaymentPlan(payment_name(cfg, period), payments(settled.avr)) if kind == SLUTLIG else None
+        payees = settled.avr.private_payees() if plan else []
+        owed = {uid: ore for uid, _, _, ore in payees}
+        return commit_run(cfg, ledger, settled, kind, plan, owed, {uid: bg for uid, _, bg, _ in payees}, pool)
+
+
+# From this size of the month's tag log (or visit file) on, the workbook processes start before the
+# month is settled (write.workbook.writers): their start-up fills the time the settling leaves a
+# core idle. Below it (the sample months, tests) they start only if the writing needs them.
+EARLY_WRITERS_BYTES = 32 << 20
+
+
+def _early_writers(cfg: LoadedConfig, period: Period):
+    name = events_file(cfg, period)
+    path = locate(cfg.input_dir(period.label), name, cfg.input_path(name, period.label))
+    big = path is not None and path.stat().st_size >= EARLY_WRITERS_BYTES and (os.cpu_count() or 1) >= 2
+    return writers(2) if big else nullcontext(None)
 
 
 def _paid_month(cfg: LoadedConfig, ledger: Ledger, period: Period, today: date, last: Run, rattelse: bool) -> Outcome:

@@ -19,10 +19,12 @@ from ..settle.month import Settled
 from .reconcile import read_back, reconcile
 
 
-def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: PaymentPlan | None) -> dict:
+def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: PaymentPlan | None,
+                  pool=None) -> dict:
     """Write every output into the version folder; the payment file goes in last, under its staged
     name (it is named for sending when the version is published: versions.publish), and stays only
-    when the files on disk reconcile. Returns the reconciliation (raises if it failed)."""
+    when the files on disk reconcile. `pool`: workbook processes started ahead (workbook.writers).
+    Returns the reconciliation (raises if it failed)."""
     from .readback import summary_paid  # lazy: startup (the writers and openpyxl: not needed for --dry-run)
     from .sammanstallning import write_sammanstallning  # lazy: startup
     from .workbook import write_all_workbooks  # lazy: startup
@@ -37,7 +39,8 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     # worker processes when there are many): the main process would otherwise only wait
     with ThreadPoolExecutor(1, thread_name_prefix="csv") as beside:
         csvs = beside.submit(_write_csvs, settled, version, ids)
-        write_all_workbooks(avr, version / "avrakning", workers=min(2, os.cpu_count() or 1) if many else 1, opts=opts)
+        write_all_workbooks(avr, version / "avrakning", workers=min(2, os.cpu_count() or 1) if many else 1, opts=opts,
+                            pool=pool)
         csvs.result()
     crash_point("efter-arbetsbocker")
     write_sammanstallning(avr, version / "sammanstallning.xlsx", opts)

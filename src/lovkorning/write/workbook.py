@@ -9,8 +9,11 @@ reconcile sheets, manifest and payment file.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -88,18 +91,47 @@ def write_utforare_workbook(avr: Avrakning, utforare_id: str, path: Path, opts: 
     return _write_part(avr, Part(_utforare_row(avr, utforare_id), **frames), Path(path), opts or Options())
 
 
-def write_all_workbooks(avr: Avrakning, out_dir: Path, workers: int = 1, opts: Options | None = None) -> dict[str, int]:
+def write_all_workbooks(avr: Avrakning, out_dir: Path, workers: int = 1, opts: Options | None = None,
+                        pool: ProcessPoolExecutor | None = None) -> dict[str, int]:
     """`out_dir/<utforare_id>.xlsx` for every utförare in the register (those without lines get
     a workbook of zeros); the frames are partitioned once. With `workers` > 1 the workbooks are
-    written by that many processes (the output is the same). Returns {utforare_id: öre written}."""
+    written by that many processes, or by `pool` when one was started ahead (writers()); the
+    output is the same. Returns {utforare_id: öre written}."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = _jobs(avr, out_dir, opts or Options())
+    if pool is not None and len(jobs) >= 2:
+        return dict(pool.map(_write_job, jobs, chunksize=max(1, len(jobs) // (4 * max(workers, 2)))))
     if workers <= 1 or len(jobs) < 2:
         return dict(map(_write_job, jobs))
+    with _spawn(workers) as started:
+        return dict(started.map(_write_job, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
+
+
+def _spawn(workers: int) -> ProcessPoolExecutor:
     # spawn, not fork: polars' thread pool does not survive a fork
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return dict(pool.map(_write_job, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _ready() -> int:
+    """Nothing: running it makes a new worker import this module (and polars, xlsxwriter)."""
+    return os.getpid()
+
+
+@contextmanager
+def writers(workers: int):
+    """Workbook processes started ahead of the writing: each starts Python and imports polars,
+    xlsxwriter and this module (some 0.7 CPU seconds) while the month is still being settled,
+    which leaves a core idle part of the time. Yields the pool for write_all_workbooks."""
+    pool = _spawn(workers)
+    try:
+        for _ in range(workers):      # a task each: the executor starts its processes on demand
+            pool.submit(_ready)
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _jobs(avr: Avrakning, out_dir: Path, opts: Options) -> list[tuple[Avrakning, Part, Path, Options]]:
@@ -204,13 +236,15 @@ def _joined(part: Part, keys: list[str]) -> pl.DataFrame:
             .with_columns(pl.col("ersatt_sek", "belopp_ore", "utford_mot_sek").fill_null(0)))
 
 
-def _time_values(rows: bool) -> list[pl.Expr]:
+@lru_cache(maxsize=2)
+def _time_values(rows: bool) -> tuple[pl.Expr, ...]:
     """The time cells of a row; `rows`: the table's rows, whose hours add up to the Totalt row
-    (table_hours), else the Totalt row itself (each sum rounded once)."""
+    (table_hours), else the Totalt row itself (each sum rounded once). Built once per process:
+    building the expressions cost each workbook more than evaluating them."""
     h = table_hours if rows else hours
-    return [h(nonzero("beviljad_sek")), h(nonzero("uppehall_sek")),
+    return (h(nonzero("beviljad_sek")), h(nonzero("uppehall_sek")),
             h(nonzero("beviljad_lov_sek")), h(pl.col("utford_sek")),
-            h(pl.col("ersatt_sek")), pl.col("antal_besok"), per_visit_hours()]
+            h(pl.col("ersatt_sek")), pl.col("antal_besok"), per_visit_hours())
 
 
 def _sums(df: pl.DataFrame) -> pl.DataFrame:
