@@ -26,14 +26,19 @@ def month(bankgiro_2=BG_2) -> Month:
     return m
 
 
-def test_workbooks_from_processes_started_ahead_are_the_files_written_without_them(tmp_path, monkeypatch):
-    started = []
-    real = workbook.writers
+@pytest.fixture
+def started(monkeypatch) -> list[int]:
+    """The worker counts of the pools the runner starts ahead, as they are started."""
+    pools, real = [], workbook.writers
 
     def counted(n):
-        started.append(n)
+        pools.append(n)
         return real(n)
     monkeypatch.setattr(runner, "writers", counted)
+    return pools
+
+
+def test_workbooks_from_processes_started_ahead_are_the_files_written_without_them(tmp_path, monkeypatch, started):
     plain = month().write(tmp_path / "plain")
     runner.execute(load(plain), SEPT, RUN_DAY)
     assert started == []                                  # a small month: nothing started ahead
@@ -47,18 +52,11 @@ def test_workbooks_from_processes_started_ahead_are_the_files_written_without_th
     assert not multiprocessing.active_children()
 
 
-def test_a_month_that_stops_while_settled_leaves_no_process_behind(tmp_path, monkeypatch):
+def test_a_month_that_stops_while_settled_leaves_no_process_behind(tmp_path, monkeypatch, started):
     monkeypatch.setattr(runner, "EARLY_WRITERS_BYTES", 0)
-    pools = []
-    real = workbook.writers
-
-    def kept(n):
-        pools.append(n)
-        return real(n)
-    monkeypatch.setattr(runner, "writers", kept)
     cfg = month(bankgiro_2="1234-5679").write(tmp_path)     # a bankgiro that fails its check: the run stops
     with pytest.raises(InputError):
         runner.execute(load(cfg), SEPT, RUN_DAY)
-    assert pools == [2]                                      # the processes were started, then the month stopped
+    assert started == [2]                                    # the processes were started, then the month stopped
     assert not multiprocessing.active_children()
     assert not (tmp_path / "out/2023-09").exists()
