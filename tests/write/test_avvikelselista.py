@@ -1,13 +1,20 @@
 """An utförare's avvikelser: every row on its Avvikelser sheet when they are few, a count per code
 and the file that lists them all when they are many; avvikelser/<utforare_id>.csv always."""
 
-import polars as pl
+from datetime import date
 
+import polars as pl
+import pytest
+
+from lovkorning.config.loaded import load
+from lovkorning.core.period import Period
+from lovkorning.run import runner
 from lovkorning.write import workbook
 from lovkorning.write.avvikelselista import AVVIKELSER_I_BLADET, write_avvikelser_per_utforare
 from lovkorning.write.files import avvikelser_csv
 from lovkorning.write.workbook import write_utforare_workbook
 
+from support.monthbuilder import BRUKARE_A, Month
 from test_workbook import PNR_A, PNR_A2, PNR_B, avvikelse, build, sheet_rows, two_utforare, utforare
 
 
@@ -65,3 +72,13 @@ def test_each_utforare_gets_its_own_rows_in_the_form_of_avvikelser_csv(tmp_path)
 def test_the_limit_is_read_where_the_sheet_is_written():
     # the sheet and the CSV module agree on one number
     assert workbook.AVVIKELSER_I_BLADET == AVVIKELSER_I_BLADET == 1000
+
+
+def test_an_id_that_would_name_a_file_outside_the_output_stops_before_any_file_is_written(tmp_path):
+    # the per-utförare CSVs are written beside the workbooks: the id is checked before either starts
+    m = Month().utforare("../../U09", "Utanför AB").order("B1", BRUKARE_A, "../../U09", "RAM-tid", "600")
+    m.visit(BRUKARE_A, "../../U09", "P1", "2023-09-04 08:00:00", 1200, "RAM-tid")
+    cfg = m.write(tmp_path)
+    with pytest.raises(ValueError, match="kan inte användas som filnamn"):
+        runner.execute(load(cfg), Period.parse("2023-09"), date(2023, 10, 9))
+    assert not [p for p in tmp_path.rglob("U09*")]

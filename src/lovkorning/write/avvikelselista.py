@@ -12,8 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+from xlsxwriter.worksheet import Worksheet
 
-from .files import avvikelser_csv, private_file
+from ..core.avvikelser import KODER, SEVERITY_ORDER
+from .files import avvikelser_csv, by_utforare, private_file
+from .xlsx import Col, Formats, write_table
 
 # At most this many avvikelser are listed row by row on an utförare's Avvikelser sheet; beyond it
 # the sheet counts them per code and names the CSV (docs/choices.md, "Avvikelser in the workbook").
@@ -28,7 +31,17 @@ def write_avvikelser_per_utforare(avvikelser: pl.DataFrame, folder: Path, utfora
     """One file per utförare in the register (a header only when it had none), in the order and
     form of avvikelser.csv. Findings without an utförare stay in avvikelser.csv only."""
     folder.mkdir(parents=True, exist_ok=True)
-    parts = {key[0]: part for key, part in avvikelser.partition_by("utforare_id", as_dict=True).items()} \
-        if avvikelser.height else {}
+    parts = by_utforare(avvikelser)
     for uid in utforare_ids:
         private_file(folder / f"{uid}.csv", avvikelser_csv(parts.get(uid, avvikelser.clear())))
+
+
+def write_code_counts(ws: Worksheet, fmts: Formats, top: int, avvikelser: pl.DataFrame, cols: list[Col]) -> None:
+    """The avvikelser counted per code (kod, allvarlighet, what the code means, antal) by severity,
+    then code, and a Totalt row: the sammanställning's sheet, and an utförare's Avvikelser sheet
+    when it has too many to list."""
+    counts = avvikelser.group_by("kod", "allvarlighet").agg(pl.len().cast(pl.Int64).alias("antal"))
+    counts = counts.sort(pl.col("allvarlighet").replace_strict(SEVERITY_ORDER, default=9), "kod")
+    rows = [(kod, allv, KODER[kod].rubrik if kod in KODER else None, n)
+            for kod, allv, n in counts.iter_rows()]
+    write_table(ws, fmts, top, cols, rows, ["Totalt", None, None, int(counts["antal"].sum())])

@@ -23,6 +23,21 @@ def private_file(path: Path, data: bytes) -> None:
     os.chmod(path, 0o600)
 
 
+def file_stem(utforare_id: str) -> str:
+    """An utförare's id names its files (avrakning/, besok/, avvikelser/): it must not reach outside
+    the output folder."""
+    if not utforare_id or utforare_id.startswith(".") or any(c in utforare_id for c in "/\\:"):
+        raise ValueError(f"Utförare-id {utforare_id!r} kan inte användas som filnamn.")
+    return utforare_id
+
+
+def by_utforare(df: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The rows of each utförare, partitioned once."""
+    if df.is_empty():
+        return {}
+    return {key[0]: part for key, part in df.partition_by("utforare_id", as_dict=True).items()}
+
+
 def avvikelser_csv(df: pl.DataFrame) -> bytes:
     """UTF-8 with BOM and ';' so Swedish Excel opens it as it is."""
     body = df.select(AVVIKELSER_HEADER).write_csv(separator=";", quote_style="necessary")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..config.loaded import LoadedConfig
 from ..core.errors import ReconciliationError
-from .files import avvikelser_csv, config_files, manifest, private_file, sha256
+from .files import avvikelser_csv, config_files, file_stem, manifest, private_file, sha256
 from .versions import crash_point, published_name, staged
 from ..pay.plan import PaymentPlan, render_payments
 from ..settle.month import Settled
@@ -31,10 +31,10 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     from .cells import Options  # lazy: startup
 
     avr = settled.avr
+    ids = [file_stem(u) for u in avr.utforare["utforare_id"].to_list()]   # before any file is named by one
     private_file(version / "avvikelser.csv", avvikelser_csv(avr.avvikelser))
     many = avr.utforare.height >= 16          # below that, starting processes costs more than it saves
     opts = Options.of(cfg)                    # insatser outside LOV, payment format: how the sheets show them
-    ids = avr.utforare["utforare_id"].to_list()
     # the CSVs (polars, which lets go of the GIL) are written beside the workbooks (Python, in
     # worker processes when there are many): the main process would otherwise only wait
     with ThreadPoolExecutor(1, thread_name_prefix="csv") as beside:

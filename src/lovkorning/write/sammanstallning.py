@@ -11,7 +11,6 @@ from pathlib import Path
 
 import polars as pl
 
-from ..core.avvikelser import KODER, SEVERITY_ORDER
 from ..core.money import format_kronor
 from ..settle.result import Avrakning
 from ..settle.adjust import time_sums
@@ -20,6 +19,7 @@ from .cells import (
 from .xlsx import (
     PRELIMINARY, Col, TotalMismatchError, close_workbook, open_workbook, write_pairs, write_table)
 from .printing import PageFooter
+from .avvikelselista import write_code_counts
 
 UTFORARE_COLS = [
     Col("Utförare-id", "text", 13), Col("Namn", "text", 32), Col("Regi", "text", 10),
@@ -66,7 +66,7 @@ def write_sammanstallning(avr: Avrakning, path: Path, opts: Options | None = Non
     correction = avr.rattelse is not None
     write_table(ws, fmts, top, utforare_cols(avr.run.status, correction), cells(df, _display(correction=correction)).iter_rows(),
                 list(cells(totals, _display(total=True, correction=correction)).row(0)))
-    _write_koder(wb.add_worksheet("Avvikelser per kod"), fmts, avr.avvikelser)
+    write_code_counts(wb.add_worksheet("Avvikelser per kod"), fmts, 0, avr.avvikelser, KOD_COLS)
     close_workbook(wb, path)
     return int(totals["utbetalas_ore"][0])
 
@@ -139,11 +139,3 @@ def _header_pairs(avr: Avrakning, opts: Options) -> list[tuple[str, object]]:
     if outside:
         pairs.append(("Utanför LOV, ingår inte i tiderna", ", ".join(outside)))
     return pairs
-
-
-def _write_koder(ws, fmts, avvikelser: pl.DataFrame) -> None:
-    counts = avvikelser.group_by("kod", "allvarlighet").agg(pl.len().cast(pl.Int64).alias("antal"))
-    counts = counts.sort(pl.col("allvarlighet").replace_strict(SEVERITY_ORDER, default=9), "kod")
-    rows = [(kod, allv, KODER[kod].rubrik if kod in KODER else None, n)
-            for kod, allv, n in counts.iter_rows()]
-    write_table(ws, fmts, 0, KOD_COLS, rows, ["Totalt", None, None, int(counts["antal"].sum())])

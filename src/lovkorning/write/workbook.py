@@ -20,13 +20,14 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from ..core import avvikelser as av, money
+from ..core import money
 from ..settle.result import Avrakning
 from .cells import (
     REGI, TOTAL_LABEL, TOTAL_LABEL_EGEN, Options, cells, format_bankgiro, format_orgnr, hours, kronor, lov_only, nonzero, outside_lov, payment_day_pairs, per_visit_hours, personnummer, share, sv_key, table_hours, total_hours)
 from .xlsx import Col, Formats, TotalMismatchError, close_workbook, open_workbook, write_pairs, write_table
 from .printing import PageFooter, insert_chart, print_width_px, write_note
-from .avvikelselista import AVVIKELSER_I_BLADET, csv_name
+from .avvikelselista import AVVIKELSER_I_BLADET, csv_name, write_code_counts
+from .files import by_utforare, file_stem
 
 # --------------------------------------------------------------------------- one utförare
 
@@ -60,7 +61,6 @@ AVVIKELSE_COLS = [Col("Kod", "text", 32), Col("Allvarlighet", "text", 12),
                   Col("Kolumn", "text", 16), Col("Meddelande", "text", 70)]
 AVVIKELSE_KOD_COLS = [Col("Kod", "text", 32), Col("Allvarlighet", "text", 12), Col("Vad", "text", 60),
                       Col("Antal", "int", 10)]
-SEVERITY_ORDER = {"fel": 0, "varning": 1, "info": 2}
 RADER_COLS = [Col("Regel", "text", 24), Col("Insats", "text", 24), Col("Brukare", "text", 15),
               Col("Beställning", "text", 14), Col("Från", "date", 11), Col("Till", "date", 11),
               Col("Ersatt tid (h)", "hours", 14), Col("Antal", "int", 8),
@@ -137,32 +137,19 @@ def writers(workers: int):
 def _jobs(avr: Avrakning, out_dir: Path, opts: Options) -> list[tuple[Avrakning, Part, Path, Options]]:
     """One (run context, part, path) per utförare, in id order. The context is the Avrakning
     without its frames, so a job is small to hand to another process."""
-    parts = {n: _partition(getattr(avr, n)) for n in FRAMES}
+    parts = {n: by_utforare(getattr(avr, n)) for n in FRAMES}
     context = replace(avr, **{n: getattr(avr, n).clear() for n in ("utforare", *FRAMES)})
     jobs = []
     for row in avr.utforare.sort("utforare_id").iter_rows(named=True):
-        uid = _file_stem(row["utforare_id"])
+        uid = file_stem(row["utforare_id"])
         frames = {n: parts[n].get(uid, getattr(avr, n).clear()) for n in FRAMES}
         jobs.append((context, Part(row, **frames), out_dir / f"{uid}.xlsx", opts))
     return jobs
 
 
-def _file_stem(utforare_id: str) -> str:
-    """The id names the file: it must not reach outside the output folder."""
-    if not utforare_id or utforare_id.startswith(".") or any(c in utforare_id for c in "/\\:"):
-        raise ValueError(f"Utförare-id {utforare_id!r} kan inte användas som filnamn.")
-    return utforare_id
-
-
 def _write_job(job: tuple[Avrakning, Part, Path, Options]) -> tuple[str, int]:
     context, part, path, opts = job
     return part.id, _write_part(context, part, path, opts)
-
-
-def _partition(df: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    if df.is_empty():
-        return {}
-    return {key[0]: part for key, part in df.partition_by("utforare_id", as_dict=True).items()}
 
 
 def _utforare_row(avr: Avrakning, utforare_id: str) -> dict:
@@ -298,11 +285,7 @@ def _write_avvikelser(ws: Worksheet, fmts: Formats, avvikelser: pl.DataFrame, ut
     write_note(ws, 0, f"{_tal(avvikelser.height)} avvikelser, fler än de {_tal(AVVIKELSER_I_BLADET)} som listas här rad för rad. "
                       f"Alla finns i filen {csv_name(utforare_id)} (samma kolumner som avvikelser.csv, bara era "
                       "brukare). Här är antalet per kod.")
-    per_kod = avvikelser.group_by("kod", "allvarlighet").len().with_columns(
-        pl.col("kod").replace_strict({k: v.rubrik for k, v in av.KODER.items()}, default="").alias("rubrik"))
-    per_kod = per_kod.sort(pl.col("allvarlighet").replace_strict(SEVERITY_ORDER, default=9), "kod")
-    rows = cells(per_kod, ["kod", "allvarlighet", "rubrik", pl.col("len").cast(pl.Int64)]).iter_rows()
-    write_table(ws, fmts, 2, AVVIKELSE_KOD_COLS, rows, total=["Totalt", None, None, avvikelser.height])
+    write_code_counts(ws, fmts, 2, avvikelser, AVVIKELSE_KOD_COLS)
 
 
 def _write_rader(ws: Worksheet, fmts: Formats, rader: pl.DataFrame) -> None:
