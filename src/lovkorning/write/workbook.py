@@ -100,12 +100,13 @@ def write_all_workbooks(avr: Avrakning, out_dir: Path, workers: int = 1, opts: O
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = _jobs(avr, out_dir, opts or Options())
-    if pool is not None and len(jobs) >= 2:
-        return dict(pool.map(_write_job, jobs, chunksize=max(1, len(jobs) // (4 * max(workers, 2)))))
-    if workers <= 1 or len(jobs) < 2:
+    if len(jobs) < 2 or (pool is None and workers <= 1):
         return dict(map(_write_job, jobs))
+    chunk = max(1, len(jobs) // (4 * max(workers, 2)))
+    if pool is not None:
+        return dict(pool.map(_write_job, jobs, chunksize=chunk))
     with _spawn(workers) as started:
-        return dict(started.map(_write_job, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
+        return dict(started.map(_write_job, jobs, chunksize=chunk))
 
 
 def _spawn(workers: int) -> ProcessPoolExecutor:
