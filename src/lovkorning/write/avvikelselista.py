@@ -36,12 +36,20 @@ def write_avvikelser_per_utforare(avvikelser: pl.DataFrame, folder: Path, utfora
         private_file(folder / f"{uid}.csv", avvikelser_csv(parts.get(uid, avvikelser.clear())))
 
 
-def write_code_counts(ws: Worksheet, fmts: Formats, top: int, avvikelser: pl.DataFrame, cols: list[Col]) -> None:
-    """The avvikelser counted per code (kod, allvarlighet, what the code means, antal) by severity,
-    then code, and a Totalt row: the sammanställning's sheet, and an utförare's Avvikelser sheet
-    when it has too many to list."""
-    counts = avvikelser.group_by("kod", "allvarlighet").agg(pl.len().cast(pl.Int64).alias("antal"))
-    counts = counts.sort(pl.col("allvarlighet").replace_strict(SEVERITY_ORDER, default=9), "kod")
+def code_counts(avvikelser: pl.DataFrame, by: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The avvikelser counted per code (and per `by`): kod, allvarlighet, antal, by severity, then code."""
+    counts = avvikelser.group_by(*by, "kod", "allvarlighet").agg(pl.len().cast(pl.Int64).alias("antal"))
+    return counts.sort(*by, pl.col("allvarlighet").replace_strict(SEVERITY_ORDER, default=9), "kod")
+
+
+def count_rows(counts: pl.DataFrame) -> tuple[list[tuple], list]:
+    """code_counts as a table's rows (kod, allvarlighet, what the code means, antal) and its Totalt row."""
     rows = [(kod, allv, KODER[kod].rubrik if kod in KODER else None, n)
-            for kod, allv, n in counts.iter_rows()]
-    write_table(ws, fmts, top, cols, rows, ["Totalt", None, None, int(counts["antal"].sum())])
+            for kod, allv, n in counts.select("kod", "allvarlighet", "antal").iter_rows()]
+    return rows, ["Totalt", None, None, int(counts["antal"].sum())]
+
+
+def write_code_counts(ws: Worksheet, fmts: Formats, top: int, avvikelser: pl.DataFrame, cols: list[Col]) -> None:
+    """The avvikelser counted per code by severity, then code, and a Totalt row: the
+    sammanställning's sheet (an utförare's Avvikelser sheet gets its counts from tables)."""
+    write_table(ws, fmts, top, cols, *count_rows(code_counts(avvikelser)))

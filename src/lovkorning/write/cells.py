@@ -28,16 +28,19 @@ def hours(expr: pl.Expr) -> pl.Expr:
     return (money.expr_div_round(expr * 100, 3600) / 100).round(2)
 
 
-def table_hours(expr: pl.Expr) -> pl.Expr:
+def table_hours(expr: pl.Expr, over: str | None = None) -> pl.Expr:
     """Seconds to hours with two decimals for the rows of a table with a Totalt row, so that the
     rows add up to the Totalt (hours() of the column's sum, rounded once): each row gets its
     hundredths rounded down, and the hundredths left over go to the rows with the largest
     remainders (the earlier row on a tie). A row differs from its own rounding by less than
-    0,01 h. Evaluated over the whole frame the rows are selected from; null stays null."""
+    0,01 h. Evaluated over the whole frame the rows are selected from, or with `over` over each
+    group of rows with the same value of that column (one table per group); null stays null."""
+    def per_table(e: pl.Expr) -> pl.Expr:
+        return e.over(over) if over else e
     num = expr.cast(pl.Int64) * 100
     down = num // 3600
-    extra = money.expr_div_round(num.sum(), 3600) - down.sum()
-    bump = ((-(num % 3600)).rank("ordinal") <= extra).cast(pl.Int64)
+    extra = money.expr_div_round(per_table(num.sum()), 3600) - per_table(down.sum())
+    bump = (per_table((-(num % 3600)).rank("ordinal")) <= extra).cast(pl.Int64)
     return pl.when(expr.is_not_null()).then(((down + bump) / 100).round(2))
 
 

@@ -13,7 +13,6 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -22,23 +21,16 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..core import money
 from ..settle.result import Avrakning
-from .cells import (
-    REGI, TOTAL_LABEL, TOTAL_LABEL_EGEN, Options, cells, format_bankgiro, format_orgnr, hours, kronor, lov_only, nonzero, outside_lov, payment_day_pairs, per_visit_hours, personnummer, share, sv_key, table_hours, total_hours)
+from .cells import REGI, TOTAL_LABEL, TOTAL_LABEL_EGEN, Options, format_bankgiro, format_orgnr, payment_day_pairs
 from .xlsx import Col, Formats, TotalMismatchError, close_workbook, open_workbook, write_pairs, write_table
 from .printing import PageFooter, insert_chart, print_width_px, write_note
-from .avvikelselista import AVVIKELSER_I_BLADET, csv_name, write_code_counts
+from .avvikelselista import AVVIKELSER_I_BLADET, csv_name
 from .files import by_utforare, file_stem
+from .tables import Table, Tables, all_tables
 
 # --------------------------------------------------------------------------- one utförare
 
 FRAMES = ("tid", "rader", "justeringar", "avvikelser")
-# besok_forsta (result.TID_SCHEMA): the visits counted under their first insats only, so that a
-# total row counts a visit with several insatser once; rows per insats show antal_besok.
-TID_SUMS = ["beviljad_sek", "uppehall_sek", "beviljad_lov_sek", "utford_sek", "antal_besok", "besok_forsta"]
-# andel utförd = utförd tid on insatser with beviljad tid / beviljad tid LOV, as settle.time_sums
-# (utford_mot_sek) defines it for the deduction and the follow-up: a row per utförare × brukare ×
-# insats counts its utförd tid in the numerator only when it has beviljad tid LOV
-UTFORD_MOT = pl.col("utford_sek").filter(pl.col("beviljad_lov_sek") > 0).sum().alias("utford_mot_sek")
 # the money columns of Timunderlag and Per brukare: a line's amount with its zon supplement, so
 # the Totalt is Sammanfattning's rules plus Zontillägg (Rader lists the two apart)
 BELOPP = Col("Belopp inkl. zontillägg (kr)", "money", 27)
@@ -68,17 +60,18 @@ RADER_COLS = [Col("Regel", "text", 24), Col("Insats", "text", 24), Col("Brukare"
               Col("Zontillägg (kr)", "money", 15)]
 AMOUNT_COLS = [Col("Post", "text", 40), Col("Underlag (kr)", "money", 22),
                Col("Procent", "pct2", 10), Col("Belopp (kr)", "money", 16)]
-NO_BRUKARE = "Utan brukare"
 
 
 @dataclass(frozen=True)
 class Part:
-    """The rows of one utförare: its register row and its slice of every result frame."""
+    """The rows of one utförare: its register row, its slice of every result frame, and its
+    tables as the sheets show them (tables.all_tables, worked out for every utförare at once)."""
     utforare: dict
     tid: pl.DataFrame
     rader: pl.DataFrame
     justeringar: pl.DataFrame
     avvikelser: pl.DataFrame
+    tables: Tables
 
     @property
     def id(self) -> str:
@@ -87,8 +80,10 @@ class Part:
 
 def write_utforare_workbook(avr: Avrakning, utforare_id: str, path: Path, opts: Options | None = None) -> int:
     """Write the settlement workbook of one utförare; return the öre in its "Att betala" cell."""
+    opts = opts or Options()
     frames = {n: getattr(avr, n).filter(pl.col("utforare_id") == utforare_id) for n in FRAMES}
-    return _write_part(avr, Part(_utforare_row(avr, utforare_id), **frames), Path(path), opts or Options())
+    tables = all_tables([utforare_id], **frames, opts=opts)[utforare_id]
+    return _write_part(avr, Part(_utforare_row(avr, utforare_id), **frames, tables=tables), Path(path), opts)
 
 
 def write_all_workbooks(avr: Avrakning, out_dir: Path, workers: int = 1, opts: Options | None = None,
@@ -140,11 +135,13 @@ def _jobs(avr: Avrakning, out_dir: Path, opts: Options) -> list[tuple[Avrakning,
     without its frames, so a job is small to hand to another process."""
     parts = {n: by_utforare(getattr(avr, n)) for n in FRAMES}
     context = replace(avr, **{n: getattr(avr, n).clear() for n in ("utforare", *FRAMES)})
+    rows = avr.utforare.sort("utforare_id").to_dicts()
+    tables = all_tables([r["utforare_id"] for r in rows], *(getattr(avr, n) for n in FRAMES), opts=opts)
     jobs = []
-    for row in avr.utforare.sort("utforare_id").iter_rows(named=True):
+    for row in rows:
         uid = file_stem(row["utforare_id"])
         frames = {n: parts[n].get(uid, getattr(avr, n).clear()) for n in FRAMES}
-        jobs.append((context, Part(row, **frames), out_dir / f"{uid}.xlsx", opts))
+        jobs.append((context, Part(row, **frames, tables=tables[uid]), out_dir / f"{uid}.xlsx", opts))
     return jobs
 
 
@@ -162,22 +159,22 @@ def _utforare_row(avr: Avrakning, utforare_id: str) -> dict:
 
 def _write_part(avr: Avrakning, part: Part, path: Path, opts: Options) -> int:
     _check_own(part)
-    amounts = _amount_rows(part)
-    ore = _check_total(avr, part.id, sum(a[3] for a in amounts))
+    t = part.tables
+    ore = _check_total(avr, part.id, sum(a[3] for a in t.amounts))
     wb, fmts = open_workbook(path, avr.run, f"LOV-avräkning {avr.period.label} {part.id}", PageFooter(
         f"Utförare: {part.utforare['namn']} ({part.id})",
         f"LOV-avräkning {avr.period.label} · Körnings-id {avr.run.run_id}"))
     summary = wb.add_worksheet("Sammanfattning")
-    lov = replace(part, tid=lov_only(part.tid, opts))
-    n_insats = _write_timunderlag(wb.add_worksheet("Timunderlag"), fmts, lov)
-    _write_per_brukare(wb.add_worksheet("Per brukare"), fmts, lov)
-    _write_avvikelser(wb.add_worksheet("Avvikelser"), fmts, part.avvikelser, part.id)
-    _write_rader(wb.add_worksheet("Rader"), fmts, part.rader)
-    outside = outside_lov(part.tid, opts)
-    if outside.height:
-        _write_utanfor_lov(wb.add_worksheet("Utanför LOV"), fmts, outside)
-    end = _write_summary(summary, fmts, avr, part, amounts, ore, opts)
-    _add_chart(wb, summary, n_insats, end + 1, len(AMOUNT_COLS) - 1)
+    _write(wb.add_worksheet("Timunderlag"), fmts, 0, TIMUNDERLAG_COLS, t.timunderlag)
+    _write(wb.add_worksheet("Per brukare"), fmts, 0, PER_BRUKARE_COLS, t.per_brukare)
+    _write_avvikelser(wb.add_worksheet("Avvikelser"), fmts, t, part.id)
+    _write(wb.add_worksheet("Rader"), fmts, 0, RADER_COLS, t.rader)
+    if t.utanfor_lov is not None:
+        ws = wb.add_worksheet("Utanför LOV")
+        write_note(ws, 0, UTANFOR_LOV_NOTE)
+        _write(ws, fmts, 2, UTANFOR_LOV_COLS, t.utanfor_lov)
+    end = _write_summary(summary, fmts, avr, part, t.amounts, ore, opts)
+    _add_chart(wb, summary, t.timunderlag.rows.height, end + 1, len(AMOUNT_COLS) - 1)
     if avr.rattelse and part.id in avr.rattelse:
         _write_rattelse(wb.add_worksheet("Rättelse"), fmts, avr, avr.rattelse[part.id])
     close_workbook(wb, path)
@@ -214,103 +211,21 @@ def _check_total(avr: Avrakning, utforare_id: str, ore: int) -> int:
 # --------------------------------------------------------------------------- sheets
 
 
-def _joined(part: Part, keys: list[str]) -> pl.DataFrame:
-    """Time per key (from tid) next to paid time and amount per key (from the lines)."""
-    tid = part.tid.group_by(keys).agg(pl.col(TID_SUMS).sum(), UTFORD_MOT)
-    lines = part.rader.group_by(keys).agg(
-        pl.col("ersatt_sek").sum(),
-        (pl.col("belopp_ore") + pl.col("tillagg_ore").fill_null(0)).sum().alias("belopp_ore"))
-    return (tid.join(lines, on=keys, how="full", coalesce=True, nulls_equal=True)
-            .with_columns(pl.col("ersatt_sek", "belopp_ore", "utford_mot_sek").fill_null(0)))
+def _write(ws: Worksheet, fmts: Formats, top: int, cols: list[Col], table: Table) -> None:
+    write_table(ws, fmts, top, cols, table.rows, None if table.total is None else list(table.total))
 
 
-@lru_cache(maxsize=2)
-def _time_values(rows: bool) -> tuple[pl.Expr, ...]:
-    """The time cells of a row; `rows`: the table's rows, whose hours add up to the Totalt row
-    (table_hours), else the Totalt row itself (each sum rounded once). Built once per process:
-    building the expressions cost each workbook more than evaluating them."""
-    h = table_hours if rows else hours
-    return (h(nonzero("beviljad_sek")), h(nonzero("uppehall_sek")),
-            h(nonzero("beviljad_lov_sek")), h(pl.col("utford_sek")),
-            h(pl.col("ersatt_sek")), pl.col("antal_besok"), per_visit_hours())
-
-
-def _sums(df: pl.DataFrame) -> pl.DataFrame:
-    """The Totalt row: sums, with Antal besök the distinct visits (each once, not once per insats)."""
-    return df.select(pl.col(TID_SUMS + ["utford_mot_sek", "ersatt_sek", "belopp_ore"]).sum()).with_columns(
-        pl.col("besok_forsta").alias("antal_besok"))
-
-
-def _write_timunderlag(ws: Worksheet, fmts: Formats, part: Part) -> int:
-    df = _joined(part, ["insats"]).sort(
-        pl.col("beviljad_sek").fill_null(0) <= 0, sv_key("insats"), "insats")
-    values = [kronor(pl.col("belopp_ore"))]
-    rows = cells(df, ["insats", *_time_values(True), *values]).iter_rows()
-    total = cells(_sums(df), [pl.lit("Totalt"), *_time_values(False), *values]).row(0)
-    write_table(ws, fmts, 0, TIMUNDERLAG_COLS, rows, list(total))
-    return df.height
-
-
-def _write_per_brukare(ws: Worksheet, fmts: Formats, part: Part) -> None:
-    df = _joined(part, ["brukare_id", "insats"]).sort(
-        pl.col("brukare_id").is_null(), "brukare_id", sv_key("insats"), "insats")
-    own = set(part.tid["brukare_id"].drop_nulls()) | set(part.rader["brukare_id"].drop_nulls())
-    if not set(df["brukare_id"].drop_nulls()) <= own:
-        raise ValueError(f"Per brukare för utförare {part.id} innehåller en annan utförares brukare.")
-    values = [share("utford_mot_sek", "beviljad_lov_sek"), kronor(pl.col("belopp_ore"))]
-    rows = cells(df, [personnummer("brukare_id").fill_null(NO_BRUKARE), "insats", *_time_values(True),
-                      *values]).iter_rows()
-    total = cells(_sums(df), [pl.lit("Totalt"), pl.lit(None, pl.String), *_time_values(False), *values]).row(0)
-    write_table(ws, fmts, 0, PER_BRUKARE_COLS, rows, list(total))
-
-
-def _write_utanfor_lov(ws: Worksheet, fmts: Formats, tid: pl.DataFrame) -> None:
-    """The time of insatser outside LOV, apart: no LOV total includes it."""
-    df = tid.group_by("brukare_id", "insats").agg(pl.col("beviljad_sek", "utford_sek", "antal_besok").sum()).sort(
-        pl.col("brukare_id").is_null(), "brukare_id", sv_key("insats"), "insats")
-    write_note(ws, 0, UTANFOR_LOV_NOTE)
-    rows = cells(df, [personnummer("brukare_id").fill_null(NO_BRUKARE), "insats", hours(nonzero("beviljad_sek")),
-                      hours(pl.col("utford_sek")), "antal_besok"]).iter_rows()
-    write_table(ws, fmts, 2, UTANFOR_LOV_COLS, rows)
-
-
-def _write_avvikelser(ws: Worksheet, fmts: Formats, avvikelser: pl.DataFrame, utforare_id: str) -> None:
+def _write_avvikelser(ws: Worksheet, fmts: Formats, t: Tables, utforare_id: str) -> None:
     """Every avvikelse, row by row, when they are at most AVVIKELSER_I_BLADET; otherwise a count
     per code and the name of the CSV that lists them all (a sheet of tens of thousands of rows is
     neither read nor printed, and writing it cell by cell took most of a run's time)."""
-    if avvikelser.height <= AVVIKELSER_I_BLADET:
-        rows = cells(avvikelser, ["kod", "allvarlighet", personnummer("brukare_id"), "fil", "rad",
-                                  "kolumn", "meddelande"]).iter_rows()
-        write_table(ws, fmts, 0, AVVIKELSE_COLS, rows)
+    if t.avvikelser_listed:
+        _write(ws, fmts, 0, AVVIKELSE_COLS, t.avvikelser)
         return
-    write_note(ws, 0, f"{_tal(avvikelser.height)} avvikelser, fler än de {_tal(AVVIKELSER_I_BLADET)} som listas här rad för rad. "
+    write_note(ws, 0, f"{_tal(t.antal_avvikelser)} avvikelser, fler än de {_tal(AVVIKELSER_I_BLADET)} som listas här rad för rad. "
                       f"Alla finns i filen {csv_name(utforare_id)} (samma kolumner som avvikelser.csv, bara era "
                       "brukare). Här är antalet per kod.")
-    write_code_counts(ws, fmts, 2, avvikelser, AVVIKELSE_KOD_COLS)
-
-
-def _write_rader(ws: Worksheet, fmts: Formats, rader: pl.DataFrame) -> None:
-    df = rader.sort(pl.col("brukare_id").is_null(), "brukare_id", sv_key("insats"), "insats",
-                    "fran", "till", "regel", "bestallning_id", nulls_last=True)
-    money_cols = [kronor(pl.col(c).fill_null(0)) for c in ("sats_ore", "belopp_ore", "tillagg_ore")]
-    rows = cells(df, ["regel", "insats", personnummer("brukare_id"), "bestallning_id", "fran",
-                      "till", table_hours(pl.col("ersatt_sek")), nonzero("antal"), *money_cols]).iter_rows()
-    sums = df.select(pl.col("ersatt_sek", "antal", "belopp_ore", "tillagg_ore").fill_null(0).sum()).row(0)
-    total = ["Totalt", None, None, None, None, None, total_hours(df, "ersatt_sek"), sums[1] or None,
-             None, sums[2] / 100, sums[3] / 100]
-    write_table(ws, fmts, 0, RADER_COLS, rows, total)
-
-
-def _amount_rows(part: Part) -> list[tuple[str, int | None, int | None, int]]:
-    """(post, underlag öre, procent bp, belopp öre): per regel, zontillägg, then justeringar."""
-    per_regel = (part.rader.group_by("regel").agg(pl.col("belopp_ore").sum())
-                 .sort(sv_key("regel"), "regel"))
-    rows = [(regel, None, None, ore) for regel, ore in per_regel.iter_rows()]
-    zon = part.rader["tillagg_ore"].fill_null(0).sum()
-    if zon:
-        rows.append(("Zontillägg", None, None, zon))
-    rows += part.justeringar.select("namn", "bas_ore", "procent_bp", "belopp_ore").rows()
-    return rows
+    _write(ws, fmts, 2, AVVIKELSE_KOD_COLS, t.avvikelser)
 
 
 def _summary_pairs(avr: Avrakning, part: Part, ore: int, opts: Options) -> list[tuple[str, object]]:

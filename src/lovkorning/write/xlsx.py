@@ -4,12 +4,14 @@ sheets print is in printing.py; what the cells show is in cells.py."""
 
 from __future__ import annotations
 
+import math
 import os
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+import polars as pl
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.worksheet import Worksheet
@@ -104,8 +106,8 @@ def close_workbook(wb: xlsxwriter.Workbook, path: Path) -> None:
 
 def write_table(ws: Worksheet, fmts: Formats, top: int, cols: list[Col], rows,
                 total: list | None = None, data_table: bool = True) -> int:
-    """Header row at `top`, one row per tuple in `rows` (None = empty cell), an optional bold
-    total row below the filtered range. A data table gets a frozen header, an autofilter, and
+    """Header row at `top`, one row per tuple in `rows` (None = empty cell; or a frame of cells,
+    its columns in `cols` order), an optional bold total row below the filtered range. A data table gets a frozen header, an autofilter, and
     its header repeated on every printed page. Each column is as wide as its header's longest
     word and its cells, text at most `Col.width` (wrapping beyond). Returns the next free row."""
     sp = sheet_print(ws)
@@ -118,8 +120,11 @@ def write_table(ws: Worksheet, fmts: Formats, top: int, cols: list[Col], rows,
         ws.write_string(top, c, col.header, fmts.header)
     writers = _cell_writers(ws, cols, fmts.plain)
     n = 0
-    for n, values in enumerate(rows, start=1):
-        _write_values(ws, top + n, values, writers, cols, widths, wrap_at)
+    if isinstance(rows, pl.DataFrame):
+        n = _write_frame(ws, top, rows, writers, cols, widths, wrap_at)
+    else:
+        for n, values in enumerate(rows, start=1):
+            _write_values(ws, top + n, values, writers, cols, widths, wrap_at)
     if data_table:
         ws.autofilter(top, 0, top + n, len(cols) - 1)
         ws.freeze_panes(top + 1, 0)
@@ -154,6 +159,44 @@ def _write_values(ws: Worksheet, row: int, values, writers, cols: list[Col], wid
             if wrap_at[c] is not None and shown > wrap_at[c]:
                 wrapping.append((str(value), wrap_at[c]))
     fit_row_height(ws, row, wrapping)
+
+
+def _write_frame(ws: Worksheet, top: int, frame: pl.DataFrame, writers, cols: list[Col], widths: list[float],
+                 wrap_at: list[float | None]) -> int:
+    """The rows of a frame of cells below `top`, as _write_values writes rows, with each column's
+    width and the rows whose text wraps worked out per column (from its smallest and largest
+    number, or from its distinct texts) instead of per cell. Returns the number of rows."""
+    columns = [series.to_list() for series in frame.iter_columns()]
+    tall: dict[int, list[tuple[str, float]]] = {}
+    for c, (col, values) in enumerate(zip(cols, columns)):
+        present = [v for v in values if v is not None]
+        if not present:
+            continue
+        widths[c] = max(widths[c], _column_len(present, col.kind) + 2)
+        if wrap_at[c] is not None:
+            wide = {v for v in set(present) if _shown_len(v, "text") + 2 > wrap_at[c]}
+            for i, v in enumerate(values):
+                if v in wide:
+                    tall.setdefault(i, []).append((str(v), wrap_at[c]))
+    for r, values in enumerate(zip(*columns), start=top + 1):
+        for c, value in enumerate(values):
+            if value is not None:
+                write, fmt = writers[c]
+                write(r, c, value, fmt)
+    for i, texts in tall.items():
+        fit_row_height(ws, top + 1 + i, texts)
+    return frame.height
+
+
+def _column_len(values: list, kind: str) -> int:
+    """The most any of the (non-empty) cells needs (_shown_len). A shown number is no shorter
+    for a larger magnitude, and a minus sign adds to it, so finite numbers need what their
+    smallest or their largest needs."""
+    if kind in NUM_TEXT and {type(v) for v in values} <= {int, float}:
+        finite = [v for v in values if math.isfinite(v)]
+        ends = [min(finite), max(finite)] if finite else []
+        return max(_shown_len(v, kind) for v in ends + list({v for v in values if not math.isfinite(v)}))
+    return max(_shown_len(v, kind) for v in set(values))
 
 
 def _shown_len(value, kind: str) -> int:
