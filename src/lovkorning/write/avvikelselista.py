@@ -27,13 +27,14 @@ def csv_name(utforare_id: str) -> str:
     return f"avvikelser/{utforare_id}.csv"
 
 
-def write_avvikelser_per_utforare(avvikelser: pl.DataFrame, folder: Path, utforare_ids: list[str]) -> None:
+def write_avvikelser_per_utforare(avvikelser: pl.DataFrame, folder: Path, utforare_ids: list[str]) -> dict[Path, str]:
     """One file per utförare in the register (a header only when it had none), in the order and
-    form of avvikelser.csv. Findings without an utförare stay in avvikelser.csv only."""
+    form of avvikelser.csv. Findings without an utförare stay in avvikelser.csv only. Returns
+    each file's SHA-256."""
     folder.mkdir(parents=True, exist_ok=True)
     parts = by_utforare(avvikelser)
-    for uid in utforare_ids:
-        private_file(folder / f"{uid}.csv", avvikelser_csv(parts.get(uid, avvikelser.clear())))
+    return {folder / f"{uid}.csv": private_file(folder / f"{uid}.csv", avvikelser_csv(parts.get(uid, avvikelser.clear())))
+            for uid in utforare_ids}
 
 
 def code_counts(avvikelser: pl.DataFrame, by: tuple[str, ...] = ()) -> pl.DataFrame:

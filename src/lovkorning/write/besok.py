@@ -10,12 +10,13 @@ as integers (exact).
 
 from __future__ import annotations
 
-import os
+import io
 from pathlib import Path
 
 import polars as pl
 
 from ..core.localtime import local_times
+from .files import private_file
 from ..visits.checks import finding_conditions
 
 
@@ -53,35 +54,37 @@ def visit_rows(visits: pl.DataFrame) -> pl.DataFrame:
 BATCH = 1_000_000   # visits formatted at a time: bounded memory at any size, few calls at any size
 
 
-def write_besok(besok: pl.DataFrame, folder: Path, utforare_ids: list[str]) -> None:
+def write_besok(besok: pl.DataFrame, folder: Path, utforare_ids: list[str]) -> dict[Path, str]:
     """One file per utförare in the register (a header only when it had no visits). Visits are
     numbered per utförare, so each utförare's visits are one slice of the frame; slices are
-    formatted together up to BATCH rows (no copy of all visits as text, whatever the month's size)."""
+    formatted together up to BATCH rows (no copy of all visits as text, whatever the month's size).
+    Returns each file's SHA-256, taken from the bytes written (for the manifest)."""
     v = besok if besok["besok_id"].is_sorted() else besok.sort("besok_id")
     runs = v.select(pl.col("utforare_id").rle()).unnest("utforare_id")
     if runs.height != runs["value"].n_unique():        # not numbered per utförare: group them first
         v = v.sort("utforare_id", maintain_order=True)
         runs = v.select(pl.col("utforare_id").rle()).unnest("utforare_id")
     folder.mkdir(parents=True, exist_ok=True)
-    written, batch, start = set(), [], 0
+    written, batch, start = {}, [], 0
     for i, (n, uid) in enumerate(runs.iter_rows()):
         batch.append((uid, n))
         if sum(k for _, k in batch) >= BATCH or i == runs.height - 1:
             size = sum(k for _, k in batch)
             rows, at = visit_rows(v.slice(start, size)), 0
             for u, k in batch:
-                _write(folder / f"{u}.csv", rows.slice(at, k))
-                written.add(u)
+                written[folder / f"{u}.csv"] = _write(folder / f"{u}.csv", rows.slice(at, k))
                 at += k
             start, batch = start + size, []
     empty = visit_rows(v.clear())
     for uid in utforare_ids:
-        if uid not in written:
-            _write(folder / f"{uid}.csv", empty)
+        if folder / f"{uid}.csv" not in written:
+            written[folder / f"{uid}.csv"] = _write(folder / f"{uid}.csv", empty)
+    return written
 
 
-def _write(path: Path, rows: pl.DataFrame) -> None:
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))    # the owner's only, as every output
-    os.chmod(path, 0o600)
-    rows.write_csv(path, include_bom=True, separator=";", quote_style="necessary",
+def _write(path: Path, rows: pl.DataFrame) -> str:
+    """Write the rows (owner only, as every output); their SHA-256."""
+    buf = io.BytesIO()
+    rows.write_csv(buf, include_bom=True, separator=";", quote_style="necessary",
                    datetime_format="%Y-%m-%d %H:%M:%S", date_format="%Y-%m-%d")
+    return private_file(path, buf.getbuffer())

@@ -14,13 +14,14 @@ from ..settle.result import Avrakning
 AVVIKELSER_HEADER = ["kod", "allvarlighet", "utforare_id", "brukare_id", "fil", "rad", "kolumn", "meddelande"]
 
 
-def private_file(path: Path, data: bytes) -> None:
-    """Write bytes readable by the owner only."""
+def private_file(path: Path, data: bytes | memoryview) -> str:
+    """Write bytes readable by the owner only; their SHA-256 (hex), for the manifest."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
     os.chmod(path, 0o600)
+    return hashlib.sha256(data).hexdigest()
 
 
 def file_stem(utforare_id: str) -> str:

@@ -41,7 +41,7 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
         csvs = beside.submit(_write_csvs, settled, version, ids)
         write_all_workbooks(avr, version / "avrakning", workers=min(2, os.cpu_count() or 1) if many else 1, opts=opts,
                             pool=pool)
-        csvs.result()
+        hashed = csvs.result()
     crash_point("efter-arbetsbocker")
     write_sammanstallning(avr, version / "sammanstallning.xlsx", opts)
     for name, data in (plan.carried if plan else {}).items():
@@ -58,7 +58,8 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     rec["remaining_credits_ore"] = {p.bankgiro: p.amount_ore for p in remaining}
     for d in [version, *(p for p in version.rglob("*") if p.is_dir())]:
         d.chmod(0o700)
-    outputs = {published_name(str(p.relative_to(version))): sha256(p) for p in sorted(version.rglob("*")) if p.is_file()}
+    outputs = {published_name(str(p.relative_to(version))): hashed.get(p) or sha256(p)
+               for p in sorted(version.rglob("*")) if p.is_file()}
     pay = {"file": plan.name, "format": cfg.cfg.payment_format, "records": rec["payment_records"],
            "total_ore": rec["payment_file_ore"]} if rec["ok"] and pay_bytes else None
     private_file(version / "manifest.json", manifest(avr, cfg.sha256, cfg.path, settled.indata.sources, outputs, pay, rec,
@@ -68,12 +69,13 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
     return rec
 
 
-def _write_csvs(settled: Settled, version: Path, ids: list[str]) -> None:
-    """besok/<utforare_id>.csv and avvikelser/<utforare_id>.csv."""
+def _write_csvs(settled: Settled, version: Path, ids: list[str]) -> dict[Path, str]:
+    """besok/<utforare_id>.csv and avvikelser/<utforare_id>.csv; their SHA-256, hashed as they
+    are written (in this thread, beside the workbooks) instead of read back at the end."""
     from .besok import write_besok  # lazy: startup
     from .avvikelselista import write_avvikelser_per_utforare  # lazy: startup
-    write_besok(settled.visits.besok, version / "besok", ids)
-    write_avvikelser_per_utforare(settled.avr.avvikelser, version / "avvikelser", ids)
+    return (write_besok(settled.visits.besok, version / "besok", ids)
+            | write_avvikelser_per_utforare(settled.avr.avvikelser, version / "avvikelser", ids))
 
 
 def _staged_payment_file(version: Path, plan: PaymentPlan | None, pay_bytes: bytes) -> bytes:
