@@ -1,8 +1,9 @@
 """The settlement workbook of one utförare: `avrakning/<utforare_id>.xlsx` (contract §4).
 
-Writers format what settlement hands them; they never compute money. Every frame is cut down to
-the one utförare before anything is written, so a workbook cannot hold another utförare's brukare
-(the leak seen in seed 002). Each writer returns the öre it wrote in "Att betala" so the run can
+Writers format what settlement hands them; they never compute money. Every frame and table is cut
+down to the one utförare (by utforare_id) before anything is written, so a workbook cannot hold
+another utförare's brukare (the leak seen in seed 002); the tables are worked out for all
+utförare at once in tables.py. Each writer returns the öre it wrote in "Att betala" so the run can
 reconcile sheets, manifest and payment file.
 """
 
@@ -30,7 +31,9 @@ from .tables import Table, Tables, all_tables
 
 # --------------------------------------------------------------------------- one utförare
 
-FRAMES = ("tid", "rader", "justeringar", "avvikelser")
+# the result frames a workbook's part holds its own rows of (its avvikelser are in its tables only:
+# a month full of avvikelser need not send them all to the workbook processes)
+FRAMES = ("tid", "rader", "justeringar")
 # the money columns of Timunderlag and Per brukare: a line's amount with its zon supplement, so
 # the Totalt is Sammanfattning's rules plus Zontillägg (Rader lists the two apart)
 BELOPP = Col("Belopp inkl. zontillägg (kr)", "money", 27)
@@ -64,13 +67,13 @@ AMOUNT_COLS = [Col("Post", "text", 40), Col("Underlag (kr)", "money", 22),
 
 @dataclass(frozen=True)
 class Part:
-    """The rows of one utförare: its register row, its slice of every result frame, and its
-    tables as the sheets show them (tables.all_tables, worked out for every utförare at once)."""
+    """The rows of one utförare: its register row, its slice of the FRAMES, and its tables as the
+    sheets show them (tables.all_tables, worked out for every utförare at once and cut by
+    utforare_id, the Avvikelser table too)."""
     utforare: dict
     tid: pl.DataFrame
     rader: pl.DataFrame
     justeringar: pl.DataFrame
-    avvikelser: pl.DataFrame
     tables: Tables
 
     @property
@@ -81,8 +84,9 @@ class Part:
 def write_utforare_workbook(avr: Avrakning, utforare_id: str, path: Path, opts: Options | None = None) -> int:
     """Write the settlement workbook of one utförare; return the öre in its "Att betala" cell."""
     opts = opts or Options()
-    frames = {n: getattr(avr, n).filter(pl.col("utforare_id") == utforare_id) for n in FRAMES}
+    frames = {n: getattr(avr, n).filter(pl.col("utforare_id") == utforare_id) for n in (*FRAMES, "avvikelser")}
     tables = all_tables([utforare_id], **frames, opts=opts)[utforare_id]
+    del frames["avvikelser"]
     return _write_part(avr, Part(_utforare_row(avr, utforare_id), **frames, tables=tables), Path(path), opts)
 
 
@@ -134,9 +138,9 @@ def _jobs(avr: Avrakning, out_dir: Path, opts: Options) -> list[tuple[Avrakning,
     """One (run context, part, path) per utförare, in id order. The context is the Avrakning
     without its frames, so a job is small to hand to another process."""
     parts = {n: by_utforare(getattr(avr, n)) for n in FRAMES}
-    context = replace(avr, **{n: getattr(avr, n).clear() for n in ("utforare", *FRAMES)})
+    context = replace(avr, **{n: getattr(avr, n).clear() for n in ("utforare", "avvikelser", *FRAMES)})
     rows = avr.utforare.sort("utforare_id").to_dicts()
-    tables = all_tables([r["utforare_id"] for r in rows], *(getattr(avr, n) for n in FRAMES), opts=opts)
+    tables = all_tables([r["utforare_id"] for r in rows], *(getattr(avr, n) for n in (*FRAMES, "avvikelser")), opts=opts)
     jobs = []
     for row in rows:
         uid = file_stem(row["utforare_id"])
