@@ -32,7 +32,6 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
 
     avr = settled.avr
     ids = [file_stem(u) for u in avr.utforare["utforare_id"].to_list()]   # before any file is named by one
-    private_file(version / "avvikelser.csv", avvikelser_csv(avr.avvikelser))
     many = avr.utforare.height >= 16          # below that, starting processes costs more than it saves
     opts = Options.of(cfg)                    # insatser outside LOV, payment format: how the sheets show them
     # the CSVs (polars, which lets go of the GIL) are written beside the workbooks (Python, in
@@ -70,11 +69,14 @@ def write_outputs(cfg: LoadedConfig, settled: Settled, version: Path, plan: Paym
 
 
 def _write_csvs(settled: Settled, version: Path, ids: list[str]) -> dict[Path, str]:
-    """besok/<utforare_id>.csv and avvikelser/<utforare_id>.csv; their SHA-256, hashed as they
-    are written (in this thread, beside the workbooks) instead of read back at the end."""
+    """avvikelser.csv, besok/<utforare_id>.csv and avvikelser/<utforare_id>.csv; their SHA-256,
+    hashed as they are written (in this thread, beside the workbooks) instead of read back at the
+    end."""
     from .besok import write_besok  # lazy: startup
     from .avvikelselista import write_avvikelser_per_utforare  # lazy: startup
-    return (write_besok(settled.visits.besok, version / "besok", ids)
+    every = version / "avvikelser.csv"
+    return ({every: private_file(every, avvikelser_csv(settled.avr.avvikelser))}
+            | write_besok(settled.visits.besok, version / "besok", ids)
             | write_avvikelser_per_utforare(settled.avr.avvikelser, version / "avvikelser", ids))
 
 
