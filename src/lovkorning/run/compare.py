@@ -2,8 +2,9 @@
 (`lovkorning compare`, contract §5). Writes nothing and touches no ledger.
 
 B is applied to A's inputs: B's `inputs` section is never read, and B's output and state are
-never touched. The month is read and its tag events paired once (paired again only when B's
-`visits` section differs from A's), then settled twice by settle.month.settle_paired: exactly what
+never touched. The month is read and its tag events paired into visits once; the visits are
+checked under A's `visits` section and, when B's differs, again under B's (settle.month.check),
+then settled twice by settle.month.settle_paired: exactly what
 `run --dry-run` computes under A, and under B with A's `inputs`. The weekly schablon carry is A's
 (from A's ledger, read-only): what was really paid in the week going on into this month.
 
@@ -26,7 +27,7 @@ from ..core.errors import ConfigError, Fel, InputError, Plats
 from ..core.money import round_half_up
 from ..core.period import Period
 from ..read.indata import Indata, read_month
-from ..settle.month import WeekCarry, pair, settle_paired
+from ..settle.month import WeekCarry, check, pair_only, settle_paired
 from ..settle.result import Avrakning
 from ..visits.pairing import Visits
 
@@ -102,9 +103,11 @@ def compare(cfg_a: LoadedConfig, cfg_b: LoadedConfig, period: Period, today: dat
     (run.carry.read_carry). InputError when B needs data A's inputs lack."""
     cfg_b = with_inputs_of(cfg_b, cfg_a)
     indata = read_month(cfg_a, period)
-    visits_a = pair(cfg_a, period, indata)
-    visits_b = visits_a if cfg_b.cfg.visits == cfg_a.cfg.visits else pair(cfg_b, period, indata)
+    paired = pair_only(period, indata)
     indata.frames["taggningar"] = indata.taggningar.clear()     # paired: every event is in a visit or a finding
+    visits_a = check(cfg_a, period, indata, paired)
+    visits_b = visits_a if cfg_b.cfg.visits == cfg_a.cfg.visits else check(cfg_b, period, indata, paired)
+    del paired
     problems = missing_data(cfg_a, cfg_b, indata, visits_a, period)
     if problems:
         raise InputError(problems)

@@ -26,7 +26,7 @@ from ..read.files import Source
 from .result import Avrakning, Kommun, RunInfo
 from ..core.schedule import payment_date
 from .adjust import add_supplements, adjustments, brukare_zon, time_table, totals
-from ..visits.pairing import Visits, pair_visits
+from ..visits.pairing import Paired, Visits, checked, pair_events, pair_visits
 from ..visits.checks import double_staffing
 
 
@@ -92,6 +92,16 @@ def settle_month(cfg: LoadedConfig, period: Period, today: date, carry: WeekCarr
 def pair(cfg: LoadedConfig, period: Period, indata: Indata) -> Visits:
     """The month's tag events paired into visits and checked under the config's `visits` section."""
     return pair_visits(indata.taggningar, cfg.cfg.visits, period, double_staffing(indata.bestallningar, period))
+
+
+def pair_only(period: Period, indata: Indata) -> Paired:
+    """The month's tag events paired into visits, not yet checked (check, for each config)."""
+    return pair_events(indata.taggningar, period)
+
+
+def check(cfg: LoadedConfig, period: Period, indata: Indata, paired: Paired) -> Visits:
+    """Paired visits checked under the config's `visits` section: what `pair` gives."""
+    return checked(paired, cfg.cfg.visits, period, double_staffing(indata.bestallningar, period))
 
 
 def settle_paired(cfg: LoadedConfig, period: Period, today: date, indata: Indata, visits: Visits,

@@ -215,7 +215,17 @@ def declined(ev: pl.DataFrame, period: Period, duplicates: pl.Series | None = No
     return d.filter(inside), f
 
 
-def pair_visits(events: pl.DataFrame, cfg: VisitsCfg, period: Period, dubbel: pl.DataFrame | None = None) -> Visits:
+@dataclass
+class Paired:
+    """Tag events paired into visits, before the checks of a config's `visits` section: what two
+    configs with different sections share (`compare` pairs once and checks twice)."""
+    visits: pl.DataFrame         # one row per visit (build_visits), insatser as lists
+    lone_ins: pl.DataFrame       # check-ins that start no visit (lone_check_ins)
+    avbojt: pl.DataFrame         # declined visits inside the month
+    avvikelser: pl.DataFrame     # declined, duplicate and lone events
+
+
+def pair_events(events: pl.DataFrame, period: Period) -> Paired:
     """Events (file order) → visits. The events are never sorted or copied whole: a narrow frame of
     row numbers and integer keys is sorted and compared with its neighbours, and only the rows a
     visit or a finding needs are gathered."""
@@ -225,7 +235,18 @@ def pair_visits(events: pl.DataFrame, cfg: VisitsCfg, period: Period, dubbel: pl
     marked = mark_pairs(order)
     visits = build_visits(ev, marked)
     visits = visits.with_columns(insats_lists(visits["insatser"]))
-    visits, f_visit = check_visits(visits, cfg, period, no_double_staffing() if dubbel is None else dubbel,
-                                   lone_check_ins(ev, marked))
-    return Visits(plain(visits), plain(split_insatser(visits)), avb,
-                  av.concat([f_avb, f_dup, lone_findings(ev, marked, period), f_visit]))
+    return Paired(visits, lone_check_ins(ev, marked), avb, av.concat([f_avb, f_dup, lone_findings(ev, marked, period)]))
+
+
+def checked(paired: Paired, cfg: VisitsCfg, period: Period, dubbel: pl.DataFrame | None = None) -> Visits:
+    """The paired visits checked under a config's `visits` section (and the orders' double
+    staffing): what counts, and the findings of what does not."""
+    visits, f_visit = check_visits(paired.visits, cfg, period, no_double_staffing() if dubbel is None else dubbel,
+                                   paired.lone_ins)
+    return Visits(plain(visits), plain(split_insatser(visits)), paired.avbojt,
+                  av.concat([paired.avvikelser, f_visit]))
+
+
+def pair_visits(events: pl.DataFrame, cfg: VisitsCfg, period: Period, dubbel: pl.DataFrame | None = None) -> Visits:
+    """Events (file order) → visits, checked (pair_events, then checked)."""
+    return checked(pair_events(events, period), cfg, period, dubbel)
