@@ -102,9 +102,9 @@ def compare(cfg_a: LoadedConfig, cfg_b: LoadedConfig, period: Period, today: dat
     (run.carry.read_carry). InputError when B needs data A's inputs lack."""
     cfg_b = with_inputs_of(cfg_b, cfg_a)
     indata = read_month(cfg_a, period)
-    visits_a = pair(cfg_a, period, indata)
-    visits_b = visits_a if cfg_b.cfg.visits == cfg_a.cfg.visits else pair(cfg_b, period, indata)
-    indata.frames["taggningar"] = indata.taggningar.clear()     # paired: every event is in a visit or a finding
+    same = cfg_b.cfg.visits == cfg_a.cfg.visits
+    visits_a = pair(cfg_a, period, indata, last=same)
+    visits_b = visits_a if same else pair(cfg_b, period, indata, last=True)
     problems = missing_data(cfg_a, cfg_b, indata, visits_a, period)
     if problems:
         raise InputError(problems)

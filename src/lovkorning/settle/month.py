@@ -84,14 +84,25 @@ def run_info(cfg: LoadedConfig, period: Period, today: date, sources: list[Sourc
 def settle_month(cfg: LoadedConfig, period: Period, today: date, carry: WeekCarry | None = None) -> Settled:
     """The month settled from its inputs; `carry` from the ledger (run.carry.week_carry)."""
     indata = read_month(cfg, period)
-    visits = pair(cfg, period, indata)
-    indata.frames["taggningar"] = indata.taggningar.clear()     # paired: every event is in a visit or a finding
+    visits = pair(cfg, period, indata, last=True)
     return settle_paired(cfg, period, today, indata, visits, carry)
 
 
-def pair(cfg: LoadedConfig, period: Period, indata: Indata) -> Visits:
-    """The month's tag events paired into visits and checked under the config's `visits` section."""
-    return pair_visits(indata.taggningar, cfg.cfg.visits, period, double_staffing(indata.bestallningar, period))
+def pair(cfg: LoadedConfig, period: Period, indata: Indata, last: bool = False) -> Visits:
+    """The month's tag events paired into visits and checked under the config's `visits` section.
+    `last`: no other pairing follows, so `indata` keeps an empty tag log (paired: every event is in
+    a visit or a finding) and pair_visits holds the only reference to the events, which it lets go
+    of before the visits are split (a Sweden month's 39 M events would otherwise stay alive)."""
+    return pair_visits(take_events(indata) if last else indata.taggningar, cfg.cfg.visits, period,
+                       double_staffing(indata.bestallningar, period))
+
+
+def take_events(indata: Indata) -> pl.DataFrame:
+    """The tag log, replaced in `indata` by an empty frame of its schema. Hand the result straight
+    on (as an argument, never to a variable): then the callee holds its only reference."""
+    events = indata.frames["taggningar"]
+    indata.frames["taggningar"] = events.clear()
+    return events
 
 
 def settle_paired(cfg: LoadedConfig, period: Period, today: date, indata: Indata, visits: Visits,
