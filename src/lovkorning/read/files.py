@@ -105,9 +105,11 @@ def _os_reason(exc: OSError) -> str:
 
 
 def read_table(path: Path, base: str, mapping: dict[str, str], coded: tuple[str, ...] = (),
-               fmt: FormatCfg | None = None, rename: bool = True) -> tuple[pl.DataFrame, Source]:
+               fmt: FormatCfg | None = None, rename: bool = True,
+               coded_after: tuple[str, ...] = ()) -> tuple[pl.DataFrame, Source]:
     """A file as strings, with `_fil` and `_rad`. Columns named in `coded` (our names) may come
-    back Categorical, when the file takes the fast path. `fmt` (inputs.format): where the table
+    back Categorical, when the file takes the fast path; those in `coded_after` too, encoded after
+    the reader (too many values for its dictionary). `fmt` (inputs.format): where the table
     stands (sheet, header rows, rows to skip). `rename=False`: the columns as the file names them."""
     fil = path.name
     header = fmt.header_row if fmt else (1,)
@@ -122,7 +124,8 @@ def read_table(path: Path, base: str, mapping: dict[str, str], coded: tuple[str,
         else:
             check_text_head(head, size, fil)
             df = None if header != (1,) else read_csv_utf8(
-                path, head, fil, {mapping.get(c, c).strip().lower(): coded_dtype(base, c) for c in coded})
+                path, head, fil, {mapping.get(c, c).strip().lower(): coded_dtype(base, c) for c in coded},
+                {mapping.get(c, c).strip().lower(): coded_dtype(base, c) for c in coded_after})
             if df is not None:
                 digest = HASHING.submit(hash_file, path)
             if df is None:                         # not plain UTF-8, or unusual: the careful text path

@@ -97,7 +97,8 @@ def read_raw(cfg: LoadedConfig, name: str, path: Path) -> tuple[pl.DataFrame, So
     fmt = inputs.format.get(name)
     coded = CODED.get(name, ()) if fmt is None else ()
     raw, source = read_table(path, name, inputs.columns.get(name, {}),
-                             tuple(c for c in coded if c not in CODED_AFTER_READ), fmt)
+                             tuple(c for c in coded if c not in CODED_AFTER_READ), fmt,
+                             coded_after=tuple(c for c in coded if c in CODED_AFTER_READ))
     if fmt is not None or name == "besok":
         raw = apply_formats(name, raw, fmt, path.suffix.lower() == ".xlsx", path.name, inputs.columns.get(name))
     require_columns(raw, required_columns(name, raw.columns), path.name, fmt.header_row[-1] if fmt else 1)

@@ -103,8 +103,7 @@ def compare(cfg_a: LoadedConfig, cfg_b: LoadedConfig, period: Period, today: dat
     (run.carry.read_carry). InputError when B needs data A's inputs lack."""
     cfg_b = with_inputs_of(cfg_b, cfg_a)
     indata = read_month(cfg_a, period)
-    paired = pair_only(period, indata)
-    indata.frames["taggningar"] = indata.taggningar.clear()     # paired: every event is in a visit or a finding
+    paired = pair_only(period, indata, last=True)
     visits_a = check(cfg_a, period, indata, paired)
     visits_b = visits_a if cfg_b.cfg.visits == cfg_a.cfg.visits else check(cfg_b, period, indata, paired)
     del paired

@@ -26,7 +26,7 @@ from ..read.files import Source
 from .result import Avrakning, Kommun, RunInfo
 from ..core.schedule import payment_date
 from .adjust import add_supplements, adjustments, brukare_zon, time_table, totals
-from ..visits.pairing import Paired, Visits, checked, pair_events, pair_visits
+from ..visits.pairing import Paired, Visits, checked, pair_events
 from ..visits.checks import double_staffing
 
 
@@ -84,24 +84,35 @@ def run_info(cfg: LoadedConfig, period: Period, today: date, sources: list[Sourc
 def settle_month(cfg: LoadedConfig, period: Period, today: date, carry: WeekCarry | None = None) -> Settled:
     """The month settled from its inputs; `carry` from the ledger (run.carry.week_carry)."""
     indata = read_month(cfg, period)
-    visits = pair(cfg, period, indata)
-    indata.frames["taggningar"] = indata.taggningar.clear()     # paired: every event is in a visit or a finding
+    visits = pair(cfg, period, indata, last=True)
     return settle_paired(cfg, period, today, indata, visits, carry)
 
 
-def pair(cfg: LoadedConfig, period: Period, indata: Indata) -> Visits:
-    """The month's tag events paired into visits and checked under the config's `visits` section."""
-    return pair_visits(indata.taggningar, cfg.cfg.visits, period, double_staffing(indata.bestallningar, period))
+def pair(cfg: LoadedConfig, period: Period, indata: Indata, last: bool = False) -> Visits:
+    """The month's tag events paired into visits and checked under the config's `visits` section
+    (`last`: as pair_only)."""
+    return check(cfg, period, indata, pair_only(period, indata, last))
 
 
-def pair_only(period: Period, indata: Indata) -> Paired:
-    """The month's tag events paired into visits, not yet checked (check, for each config)."""
-    return pair_events(indata.taggningar, period)
+def pair_only(period: Period, indata: Indata, last: bool = False) -> Paired:
+    """The month's tag events paired into visits, not yet checked (check, for each config).
+    `last`: no other pairing follows, so `indata` keeps an empty tag log (paired: every event is in
+    a visit or a finding) and pair_events holds the only reference to the events, which it lets go
+    of once they are paired (a Sweden month's 39 M events would otherwise stay alive)."""
+    return pair_events(take_events(indata) if last else indata.taggningar, period)
 
 
 def check(cfg: LoadedConfig, period: Period, indata: Indata, paired: Paired) -> Visits:
     """Paired visits checked under the config's `visits` section: what `pair` gives."""
     return checked(paired, cfg.cfg.visits, period, double_staffing(indata.bestallningar, period))
+
+
+def take_events(indata: Indata) -> pl.DataFrame:
+    """The tag log, replaced in `indata` by an empty frame of its schema. Hand the result straight
+    on (as an argument, never to a variable): then the callee holds its only reference."""
+    events = indata.frames["taggningar"]
+    indata.frames["taggningar"] = events.clear()
+    return events
 
 
 def settle_paired(cfg: LoadedConfig, period: Period, today: date, indata: Indata, visits: Visits,
