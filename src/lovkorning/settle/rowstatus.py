@@ -130,10 +130,27 @@ def _line_lists(df: pl.DataFrame, key: list[str], name: str) -> pl.DataFrame:
 
 def _codes(r: pl.DataFrame) -> pl.DataFrame:
     """`koder` from the row's findings (_k) and its visit's (_vk), sorted, once each; worked out only
-    on the (few) rows that have any (by explode and group: list.unique is slow per row)."""
+    on the rows that have any. Each code is a bit, a row's codes their OR (one aggregation over the
+    rows), and each distinct set of bits is turned into its sorted list once: a month full of
+    avvikelser has hundreds of thousands of such rows but a few dozen sets (list.unique and
+    list.sort are slow row by row; exploding, making pairs distinct and sorting each group cost
+    0.4 s for the 450 000 rows of one utförare)."""
     r = r.with_row_index("_i")
     has = pl.col("_k").is_not_null() | pl.col("_vk").is_not_null()
-    codes = r.filter(has).select("_i", pl.concat_list(pl.col("_k").fill_null([]), pl.col("_vk").fill_null([])).alias(
-        "kod")).explode("kod").unique().group_by("_i").agg(pl.col("kod").sort().alias("koder"))
+    pairs = r.filter(has).select("_i", pl.concat_list(pl.col("_k").fill_null([]), pl.col("_vk").fill_null([])).alias(
+        "kod")).explode("kod").drop_nulls("kod")
+    names = pairs["kod"].unique().sort().to_list()
+    if not names:
+        codes = pl.DataFrame(schema={"_i": r.schema["_i"], "koder": pl.List(pl.String)})
+    elif len(names) > 62:        # more codes than bits: pairs made distinct and sorted per row
+        codes = pairs.unique().group_by("_i").agg(pl.col("kod").sort().alias("koder"))
+    else:
+        bits = {k: 1 << i for i, k in enumerate(names)}
+        masks = pairs.group_by("_i").agg(pl.col("kod").replace_strict(bits, return_dtype=pl.Int64).bitwise_or()
+                                         .alias("_m"))
+        sets = pl.DataFrame({"_m": masks["_m"].unique()}, schema={"_m": pl.Int64})
+        sets = sets.with_columns(pl.Series("koder", [[k for k in names if m & bits[k]] for m in sets["_m"]],
+                                           dtype=pl.List(pl.String)))
+        codes = masks.join(sets, on="_m").drop("_m")
     return r.join(codes, on="_i", how="left", maintain_order="left").with_columns(
         pl.col("koder").fill_null(pl.lit([], dtype=pl.List(pl.String)))).drop("_i")
