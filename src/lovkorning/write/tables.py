@@ -65,14 +65,16 @@ def all_tables(ids: list[str], tid: pl.DataFrame, rader: pl.DataFrame, justering
 
 def _cut(rows: pl.DataFrame, totals: dict[str, tuple] | None = None, empty_total: tuple | None = None) -> dict:
     """Rows (with utforare_id, sorted by it first) as one Table per utförare, in their order; the
-    key None holds the Table of an utförare without rows."""
+    key None holds the Table of an utförare without rows. `totals` are worked out from the same
+    rows, so every utförare with a total has rows. Each utförare's table is checked to hold only
+    its own rows before its utforare_id is dropped: a workbook never shows another's brukare."""
     out: dict = {None: Table(rows.clear().drop(U), empty_total)}
     if not rows.is_empty():
         for (u,), part in rows.partition_by(U, as_dict=True, maintain_order=True).items():
             if u is not None:
+                if not (part[U] == u).all():
+                    raise ValueError(f"Avräkningen för utförare {u} innehåller en annan utförares rader.")
                 out[u] = Table(part.drop(U), (totals or {}).get(u, empty_total))
-    for u, total in (totals or {}).items():
-        out.setdefault(u, Table(out[None].rows, total))
     return out
 
 

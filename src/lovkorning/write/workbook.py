@@ -26,14 +26,13 @@ from .cells import REGI, TOTAL_LABEL, TOTAL_LABEL_EGEN, Options, format_bankgiro
 from .xlsx import Col, Formats, TotalMismatchError, close_workbook, open_workbook, write_pairs, write_table
 from .printing import PageFooter, insert_chart, print_width_px, write_note
 from .avvikelselista import AVVIKELSER_I_BLADET, csv_name
-from .files import by_utforare, file_stem
+from .files import file_stem
 from .tables import Table, Tables, all_tables
 
 # --------------------------------------------------------------------------- one utförare
 
-# the result frames a workbook's part holds its own rows of (its avvikelser are in its tables only:
-# a month full of avvikelser need not send them all to the workbook processes)
-FRAMES = ("tid", "rader", "justeringar")
+# the result frames the tables are worked out from
+FRAMES = ("tid", "rader", "justeringar", "avvikelser")
 # the money columns of Timunderlag and Per brukare: a line's amount with its zon supplement, so
 # the Totalt is Sammanfattning's rules plus Zontillägg (Rader lists the two apart)
 BELOPP = Col("Belopp inkl. zontillägg (kr)", "money", 27)
@@ -67,13 +66,10 @@ AMOUNT_COLS = [Col("Post", "text", 40), Col("Underlag (kr)", "money", 22),
 
 @dataclass(frozen=True)
 class Part:
-    """The rows of one utförare: its register row, its slice of the FRAMES, and its tables as the
-    sheets show them (tables.all_tables, worked out for every utförare at once and cut by
-    utforare_id, the Avvikelser table too)."""
+    """One utförare: its register row and its tables as the sheets show them (tables.all_tables,
+    worked out for every utförare at once and cut by utforare_id, each cut checked to hold only
+    that utförare's rows)."""
     utforare: dict
-    tid: pl.DataFrame
-    rader: pl.DataFrame
-    justeringar: pl.DataFrame
     tables: Tables
 
     @property
@@ -84,16 +80,15 @@ class Part:
 def write_utforare_workbook(avr: Avrakning, utforare_id: str, path: Path, opts: Options | None = None) -> int:
     """Write the settlement workbook of one utförare; return the öre in its "Att betala" cell."""
     opts = opts or Options()
-    frames = {n: getattr(avr, n).filter(pl.col("utforare_id") == utforare_id) for n in (*FRAMES, "avvikelser")}
+    frames = {n: getattr(avr, n).filter(pl.col("utforare_id") == utforare_id) for n in FRAMES}
     tables = all_tables([utforare_id], **frames, opts=opts)[utforare_id]
-    del frames["avvikelser"]
-    return _write_part(avr, Part(_utforare_row(avr, utforare_id), **frames, tables=tables), Path(path), opts)
+    return _write_part(avr, Part(_utforare_row(avr, utforare_id), tables), Path(path), opts)
 
 
 def write_all_workbooks(avr: Avrakning, out_dir: Path, workers: int = 1, opts: Options | None = None,
                         pool: ProcessPoolExecutor | None = None) -> dict[str, int]:
     """`out_dir/<utforare_id>.xlsx` for every utförare in the register (those without lines get
-    a workbook of zeros); the frames are partitioned once. With `workers` > 1 the workbooks are
+    a workbook of zeros); the tables are worked out once for all. With `workers` > 1 the workbooks are
     written by that many processes, or by `pool` when one was started ahead (writers()); the
     output is the same. Returns {utforare_id: öre written}."""
     out_dir = Path(out_dir)
@@ -146,16 +141,11 @@ def writers(workers: int):
 def _jobs(avr: Avrakning, out_dir: Path, opts: Options) -> list[tuple[Avrakning, Part, Path, Options]]:
     """One (run context, part, path) per utförare, in id order. The context is the Avrakning
     without its frames, so a job is small to hand to another process."""
-    parts = {n: by_utforare(getattr(avr, n)) for n in FRAMES}
-    context = replace(avr, **{n: getattr(avr, n).clear() for n in ("utforare", "avvikelser", *FRAMES)})
+    context = replace(avr, **{n: getattr(avr, n).clear() for n in ("utforare", *FRAMES)})
     rows = avr.utforare.sort("utforare_id").to_dicts()
-    tables = all_tables([r["utforare_id"] for r in rows], *(getattr(avr, n) for n in (*FRAMES, "avvikelser")), opts=opts)
-    jobs = []
-    for row in rows:
-        uid = file_stem(row["utforare_id"])
-        frames = {n: parts[n].get(uid, getattr(avr, n).clear()) for n in FRAMES}
-        jobs.append((context, Part(row, **frames, tables=tables[uid]), out_dir / f"{uid}.xlsx", opts))
-    return jobs
+    tables = all_tables([r["utforare_id"] for r in rows], *(getattr(avr, n) for n in FRAMES), opts=opts)
+    return [(context, Part(row, tables[row["utforare_id"]]), out_dir / f"{file_stem(row['utforare_id'])}.xlsx", opts)
+            for row in rows]
 
 
 def _write_job(job: tuple[Avrakning, Part, Path, Options]) -> tuple[str, int]:
@@ -171,7 +161,6 @@ def _utforare_row(avr: Avrakning, utforare_id: str) -> dict:
 
 
 def _write_part(avr: Avrakning, part: Part, path: Path, opts: Options) -> int:
-    _check_own(part)
     t = part.tables
     ore = _check_total(avr, part.id, sum(a[3] for a in t.amounts))
     wb, fmts = open_workbook(path, avr.run, f"LOV-avräkning {avr.period.label} {part.id}", PageFooter(
@@ -203,13 +192,6 @@ def _write_rattelse(ws: Worksheet, fmts: Formats, avr: Avrakning, change: tuple[
     write_table(ws, fmts, 3, [Col("Post", "text", 28), Col("Belopp (kr)", "money", 16)], rows, data_table=False)
     ws.write(8, 0, what)
     write_note(ws, 9, "Rättelsen betalar eller krediterar bara skillnaden; den tidigare utbetalningen står kvar.")
-
-
-def _check_own(part: Part) -> None:
-    for name in FRAMES:
-        ids = getattr(part, name)["utforare_id"]
-        if not (ids == part.id).fill_null(False).all():
-            raise ValueError(f"Avräkningen för utförare {part.id} innehåller en annan utförares rader.")
 
 
 def _check_total(avr: Avrakning, utforare_id: str, ore: int) -> int:
