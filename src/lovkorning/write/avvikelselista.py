@@ -15,7 +15,7 @@ import polars as pl
 from xlsxwriter.worksheet import Worksheet
 
 from ..core.avvikelser import KODER, SEVERITY_ORDER
-from .files import avvikelser_csv, by_utforare, private_file
+from .files import avvikelser_csv, by_utforare, hashed_file
 from .xlsx import Col, Formats, write_table
 
 # At most this many avvikelser are listed row by row on an utförare's Avvikelser sheet; beyond it
@@ -33,7 +33,7 @@ def write_avvikelser_per_utforare(avvikelser: pl.DataFrame, folder: Path, utfora
     each file's SHA-256."""
     folder.mkdir(parents=True, exist_ok=True)
     parts = by_utforare(avvikelser)
-    return {folder / f"{uid}.csv": private_file(folder / f"{uid}.csv", avvikelser_csv(parts.get(uid, avvikelser.clear())))
+    return {folder / f"{uid}.csv": hashed_file(folder / f"{uid}.csv", avvikelser_csv(parts.get(uid, avvikelser.clear())))
             for uid in utforare_ids}
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from ..core.localtime import local_times
-from .files import private_file
+from .files import hashed_file
 from ..visits.checks import finding_conditions
 
 
@@ -87,4 +87,4 @@ def _write(path: Path, rows: pl.DataFrame) -> str:
     buf = io.BytesIO()
     rows.write_csv(buf, include_bom=True, separator=";", quote_style="necessary",
                    datetime_format="%Y-%m-%d %H:%M:%S", date_format="%Y-%m-%d")
-    return private_file(path, buf.getbuffer())
+    return hashed_file(path, buf.getbuffer())

@@ -14,13 +14,19 @@ from ..settle.result import Avrakning
 AVVIKELSER_HEADER = ["kod", "allvarlighet", "utforare_id", "brukare_id", "fil", "rad", "kolumn", "meddelande"]
 
 
-def private_file(path: Path, data: bytes | memoryview) -> str:
-    """Write bytes readable by the owner only; their SHA-256 (hex), for the manifest."""
+def private_file(path: Path, data: bytes | memoryview) -> None:
+    """Write bytes readable by the owner only."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
     os.chmod(path, 0o600)
+
+
+def hashed_file(path: Path, data: bytes | memoryview) -> str:
+    """private_file, and the SHA-256 (hex) of what it wrote, for the manifest: the file need not
+    be read back to be hashed."""
+    private_file(path, data)
     return hashlib.sha256(data).hexdigest()
 
 

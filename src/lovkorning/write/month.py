@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..config.loaded import LoadedConfig
 from ..core.errors import ReconciliationError
-from .files import avvikelser_csv, config_files, file_stem, manifest, private_file, sha256
+from .files import avvikelser_csv, config_files, file_stem, hashed_file, manifest, private_file, sha256
 from .versions import crash_point, published_name, staged
 from ..pay.plan import PaymentPlan, render_payments
 from ..settle.month import Settled
@@ -75,7 +75,7 @@ def _write_csvs(settled: Settled, version: Path, ids: list[str]) -> dict[Path, s
     from .besok import write_besok  # lazy: startup
     from .avvikelselista import write_avvikelser_per_utforare  # lazy: startup
     every = version / "avvikelser.csv"
-    return ({every: private_file(every, avvikelser_csv(settled.avr.avvikelser))}
+    return ({every: hashed_file(every, avvikelser_csv(settled.avr.avvikelser))}
             | write_besok(settled.visits.besok, version / "besok", ids)
             | write_avvikelser_per_utforare(settled.avr.avvikelser, version / "avvikelser", ids))
 
