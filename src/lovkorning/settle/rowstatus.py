@@ -139,11 +139,9 @@ def _codes(r: pl.DataFrame) -> pl.DataFrame:
     has = pl.col("_k").is_not_null() | pl.col("_vk").is_not_null()
     pairs = r.filter(has).select("_i", pl.concat_list(pl.col("_k").fill_null([]), pl.col("_vk").fill_null([])).alias(
         "kod")).explode("kod").drop_nulls("kod")
-    names = pairs["kod"].unique().sort().to_list()
+    names = pairs["kod"].unique().sort().to_list()     # codes of core.avvikelser.KODER (37): one Int64 holds them
     if not names:
         codes = pl.DataFrame(schema={"_i": r.schema["_i"], "koder": pl.List(pl.String)})
-    elif len(names) > 62:        # more codes than bits: pairs made distinct and sorted per row
-        codes = pairs.unique().group_by("_i").agg(pl.col("kod").sort().alias("koder"))
     else:
         bits = {k: 1 << i for i, k in enumerate(names)}
         masks = pairs.group_by("_i").agg(pl.col("kod").replace_strict(bits, return_dtype=pl.Int64).bitwise_or()

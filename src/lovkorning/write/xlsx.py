@@ -107,9 +107,10 @@ def close_workbook(wb: xlsxwriter.Workbook, path: Path) -> None:
 def write_table(ws: Worksheet, fmts: Formats, top: int, cols: list[Col], rows,
                 total: list | None = None, data_table: bool = True) -> int:
     """Header row at `top`, one row per tuple in `rows` (None = empty cell; or a frame of cells,
-    its columns in `cols` order), an optional bold total row below the filtered range. A data table gets a frozen header, an autofilter, and
-    its header repeated on every printed page. Each column is as wide as its header's longest
-    word and its cells, text at most `Col.width` (wrapping beyond). Returns the next free row."""
+    its columns in `cols` order), an optional bold total row below the filtered range. A data
+    table gets a frozen header, an autofilter, and its header repeated on every printed page.
+    Each column is as wide as its header's longest word and its cells, text at most `Col.width`
+    (wrapping beyond). Returns the next free row."""
     sp = sheet_print(ws)
     pad = HEADER_PAD if data_table else 2
     heads = [max(MIN_WIDTH, max(map(text_width, col.header.split())) + pad) for col in cols]
