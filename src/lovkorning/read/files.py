@@ -123,9 +123,9 @@ def read_table(path: Path, base: str, mapping: dict[str, str], coded: tuple[str,
             digest = hash_file(path)
         else:
             check_text_head(head, size, fil)
-            df = None if header != (1,) else read_csv_utf8(
-                path, head, fil, {mapping.get(c, c).strip().lower(): coded_dtype(base, c) for c in coded},
-                {mapping.get(c, c).strip().lower(): coded_dtype(base, c) for c in coded_after})
+            def dtypes(cols: tuple[str, ...]) -> dict[str, pl.DataType]:     # by the file's (lower-case) names
+                return {mapping.get(c, c).strip().lower(): coded_dtype(base, c) for c in cols}
+            df = None if header != (1,) else read_csv_utf8(path, head, fil, dtypes(coded), dtypes(coded_after))
             if df is not None:
                 digest = HASHING.submit(hash_file, path)
             if df is None:                         # not plain UTF-8, or unusual: the careful text path
