@@ -18,6 +18,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..core.errors import ReconciliationError
 from ..settle.result import RunInfo
+from .sheetxml import BlockSheet, Column, summary
 from .printing import (HEADER_PAD, MARGIN_HEADER, MIN_WIDTH, PAIR_LABEL_MAX, PAIR_VALUE_MAX, PageFooter,
                        fit_row_height, lay_out_for_print, sheet_print, text_width)
 
@@ -68,6 +69,7 @@ def open_workbook(path: Path, run: RunInfo, title: str,
     """A workbook whose bytes depend only on what is written: fixed created date, in-memory
     parts (fixed zip timestamps, no temp files)."""
     wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
+    wb.worksheet_class = BlockSheet         # large tables as blocks of XML (sheetxml)
     wb.lov_status = run.status
     wb.lov_footer = footer
     wb.set_properties({
@@ -162,14 +164,40 @@ def _write_values(ws: Worksheet, row: int, values, writers, cols: list[Col], wid
     fit_row_height(ws, row, wrapping)
 
 
+# A frame of at least this many cells is written as a block of XML (sheetxml), its widths and
+# wrapping rows worked out by polars; a smaller one cell by cell, in Python (a polars call costs
+# some 60 µs, a cell some 9: measured on a Stockholm month, where most tables are small).
+BLOCK_MIN_CELLS = 500
+
+
 def _write_frame(ws: Worksheet, top: int, frame: pl.DataFrame, writers, cols: list[Col], widths: list[float],
                  wrap_at: list[float | None]) -> int:
     """The rows of a frame of cells below `top`, as _write_values writes rows, with each column's
     width and the rows whose text wraps worked out per column (from its smallest and largest
-    number, or from its distinct texts) instead of per cell. Returns the number of rows."""
-    columns = [series.to_list() for series in frame.iter_columns()]
+    number, or from its distinct texts) instead of per cell. A large frame on a BlockSheet is one
+    block of XML. Returns the number of rows."""
+    kinds = [col.kind for col in cols]
+    columns = summary(frame, kinds) if frame.height * frame.width >= BLOCK_MIN_CELLS else None
+    tall = _tall_rows_small(frame, cols, widths, wrap_at) if columns is None else \
+        _tall_rows(frame, cols, widths, wrap_at, columns)
+    if not (columns is not None and isinstance(ws, BlockSheet)
+            and ws.add_block(top + 1, frame, kinds, [fmt for _, fmt in writers], columns)):
+        for r, values in enumerate(frame.iter_rows(), start=top + 1):
+            for c, value in enumerate(values):
+                if value is not None:
+                    write, fmt = writers[c]
+                    write(r, c, value, fmt)
+    for i in sorted(tall):
+        fit_row_height(ws, top + 1 + i, tall[i])
+    return frame.height
+
+
+def _tall_rows_small(frame: pl.DataFrame, cols: list[Col], widths: list[float],
+                     wrap_at: list[float | None]) -> dict[int, list[tuple[str, float]]]:
+    """Widen `widths` to the frame's cells; the rows (from 0) with text that wraps, and the
+    texts. In Python, for a small frame."""
     tall: dict[int, list[tuple[str, float]]] = {}
-    for c, (col, values) in enumerate(zip(cols, columns)):
+    for c, (col, values) in enumerate(zip(cols, (s.to_list() for s in frame.iter_columns()))):
         present = [v for v in values if v is not None]
         if not present:
             continue
@@ -179,14 +207,25 @@ def _write_frame(ws: Worksheet, top: int, frame: pl.DataFrame, writers, cols: li
             for i, v in enumerate(values):
                 if v in wide:
                     tall.setdefault(i, []).append((str(v), wrap_at[c]))
-    for r, values in enumerate(zip(*columns), start=top + 1):
-        for c, value in enumerate(values):
-            if value is not None:
-                write, fmt = writers[c]
-                write(r, c, value, fmt)
-    for i, texts in tall.items():
-        fit_row_height(ws, top + 1 + i, texts)
-    return frame.height
+    return tall
+
+
+def _tall_rows(frame: pl.DataFrame, cols: list[Col], widths: list[float], wrap_at: list[float | None],
+               columns: list[Column]) -> dict[int, list[tuple[str, float]]]:
+    """As _tall_rows_small, from the frame's summary (sheetxml.summary): each column's distinct
+    values, or its smallest and largest number."""
+    tall: dict[int, list[tuple[str, float]]] = {}
+    for c, (col, column) in enumerate(zip(cols, columns)):
+        if not column.cells:
+            continue
+        widths[c] = max(widths[c], _column_len(column.values, col.kind) + 2)
+        wide = [v for v in column.values if _shown_len(v, "text") + 2 > wrap_at[c]] if wrap_at[c] is not None else []
+        if wide:
+            series = frame.to_series(c)
+            at = series.is_in(pl.Series(wide, dtype=series.dtype).implode()).fill_null(False).arg_true()
+            for i, v in zip(at.to_list(), series.gather(at).to_list()):
+                tall.setdefault(i, []).append((str(v), wrap_at[c]))
+    return tall
 
 
 def _column_len(values: list, kind: str) -> int:
