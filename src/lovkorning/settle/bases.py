@@ -11,8 +11,10 @@ from .context import LINE_COLUMNS, Context, matches, trace_column, traced, with_
 from ..core.errors import ConfigError
 from ..core.money import expr_div_round
 from ..core.timewin import daily, intersect, overlap_seconds
+from ..visits.sortkeys import packed_order
 
 HOUR = 3600
+PACKED_SORT_ROWS = 100_000      # allocate sorts larger frames by one packed integer key
 
 
 def rule_segments(rule: RuleCfg, ctx: Context) -> pl.DataFrame:
@@ -90,11 +92,21 @@ def overtid_seconds(ctx: Context) -> pl.DataFrame:
 
 
 def allocate(df: pl.DataFrame, group: list[str], order: list[str], amount: str, cap: str) -> pl.DataFrame:
-    """Pay `amount` in `order` until the group's `cap` is used up: adds `paid`."""
-    df = df.sort(group + order)
-    cum = pl.col(amount).cum_sum().over(group)
-    paid_cum = pl.min_horizontal(cum, pl.col(cap))
-    return df.with_columns((paid_cum - paid_cum.shift(1, fill_value=0).over(group)).clip(lower_bound=0).alias("paid"))
+    """Pay `amount` in `order` until the group's `cap` is used up: adds `paid`. The rows sorted
+    (by one packed integer where the keys allow: sortkeys.packed_order), then running sums
+    along the whole column, each group's start subtracted (a window per group costs several
+    times more over millions of rows)."""
+    idx = packed_order(df, group + order) if df.height >= PACKED_SORT_ROWS else None
+    df = df.sort(group + order) if idx is None else df.select(pl.all().gather(pl.lit(idx)))
+    if df.get_column(amount).null_count():
+        cum = pl.col(amount).cum_sum().over(group)
+        paid_cum = pl.min_horizontal(cum, pl.col(cap))
+        return df.with_columns((paid_cum - paid_cum.shift(1, fill_value=0).over(group)).clip(lower_bound=0).alias("paid"))
+    start = pl.any_horizontal([pl.col(g).ne_missing(pl.col(g).shift(1)) for g in group]) | (pl.int_range(pl.len()) == 0)
+    total = pl.col(amount).cum_sum()
+    paid_cum = pl.min_horizontal(total - pl.when(start).then(total - pl.col(amount)).forward_fill(), pl.col(cap))
+    before = pl.when(start).then(0).otherwise(paid_cum.shift(1))
+    return df.with_columns((paid_cum - before).clip(lower_bound=0).alias("paid"))
 
 
 def _counted(ctx: Context) -> list[pl.Expr]:
@@ -113,13 +125,18 @@ def _roll(rule: RuleCfg, ctx: Context) -> list[str]:
     return ["roll"] if "roll" in ctx.cfg.rates[rule.rate].by else []
 
 
+def _rule_orders(ctx: Context, rule: RuleCfg) -> pl.DataFrame:
+    """The orders the rule matches, from verkstalld_fran: bestallning_id, utforare_id, brukare_id,
+    insats, o_fran, o_till."""
+    return ctx.orders.filter(matches(rule) & pl.col("verkstalld_fran").is_not_null()).select(
+        "bestallning_id", "utforare_id", "brukare_id", "insats",
+        pl.max_horizontal("giltig_fran", "verkstalld_fran").alias("o_fran"), pl.col("giltig_till").alias("o_till"))
+
+
 def valid_orders(v: pl.DataFrame, ctx: Context, rule: RuleCfg) -> pl.DataFrame:
     """Each visit × insats with every order of its utförare, brukare and insats valid that day
     (from verkstalld_fran): adds bestallning_id, o_fran, o_till."""
-    o = ctx.orders.filter(matches(rule) & pl.col("verkstalld_fran").is_not_null()).select(
-        "bestallning_id", "utforare_id", "brukare_id", "insats",
-        pl.max_horizontal("giltig_fran", "verkstalld_fran").alias("o_fran"), pl.col("giltig_till").alias("o_till"))
-    return v.join(o, on=["utforare_id", "brukare_id", "insats"]).filter(
+    return v.join(_rule_orders(ctx, rule), on=["utforare_id", "brukare_id", "insats"]).filter(
         (pl.col("datum") >= pl.col("o_fran")) & (pl.col("o_till").is_null() | (pl.col("datum") <= pl.col("o_till"))))
 
 
@@ -137,25 +154,28 @@ def charge_orders(v: pl.DataFrame, ctx: Context, rule: RuleCfg, lov: pl.DataFram
     besok_id) up to its beviljad tid LOV for the month (`lov`: bestallning_id, lov), a visit
     spilling into the next order where one is used up. Seconds above every order valid on the
     visit's day stay on the last of them (unpaid unless overtid raises its cap).
-    Returns besok_id, insats, seg, bestallning_id, sek; one pass per turn, columnar."""
-    pairs = valid_orders(v, ctx, rule)
-    turn = pairs.select("bestallning_id", "utforare_id", "brukare_id", "insats", "o_till").unique().sort(
-        "o_till", "bestallning_id", nulls_last=True).with_columns(
-        pl.int_range(pl.len()).over("utforare_id", "brukare_id", "insats").alias("_k"))
-    pairs = pairs.join(turn.select("bestallning_id", "_k"), on="bestallning_id").join(
-        lov.select("bestallning_id", pl.col("lov").alias("_cap")), on="bestallning_id", how="left").with_columns(
-        pl.col("_cap").fill_null(0))
-    keys = ["besok_id", "insats"]
-    rest = v.select(*keys, pl.col("sek").alias("_rest"))
+    Returns besok_id, insats, seg, bestallning_id, sek; one pass per turn, columnar: what is left
+    of each visit × insats is a column by row of `v` (`_vi`), read and updated by row number."""
+    turn = _rule_orders(ctx, rule).sort("o_till", "bestallning_id", nulls_last=True).select(
+        "bestallning_id", pl.int_range(pl.len()).over("utforare_id", "brukare_id", "insats").alias("_k"))
+    narrow = v.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_vi"), "besok_id", "insats", "seg", "datum",
+                      "utforare_id", "brukare_id")
+    pairs = valid_orders(narrow, ctx, rule).select("_vi", "besok_id", "insats", "seg", "datum", "bestallning_id").join(
+        turn, on="bestallning_id").join(lov.select("bestallning_id", pl.col("lov").alias("_cap")), on="bestallning_id",
+                                        how="left").with_columns(pl.col("_cap").fill_null(0))
+    rest = v.get_column("sek")
+    last_turn = pl.repeat(-1, v.height, dtype=pl.Int64, eager=True)
     out = []
     for k in range(int(pairs["_k"].max()) + 1 if pairs.height else 0):
-        c = pairs.filter(pl.col("_k") == k).join(rest.filter(pl.col("_rest") > 0), on=keys)
+        c = pairs.filter(pl.col("_k") == k)
+        last_turn = last_turn.scatter(c["_vi"], k)
+        c = c.with_columns(rest.gather(c["_vi"]).alias("_rest")).filter(pl.col("_rest") > 0)
         c = allocate(c, ["bestallning_id"], ["datum", "besok_id"], "_rest", "_cap").filter(pl.col("paid") > 0)
-        out.append(c.select(*keys, "seg", "bestallning_id", pl.col("paid").alias("sek")))
-        rest = rest.join(c.select(*keys, "paid"), on=keys, how="left").select(
-            *keys, (pl.col("_rest") - pl.col("paid").fill_null(0)).alias("_rest"))
-    last = pairs.sort("_k").unique(keys, keep="last").join(rest.filter(pl.col("_rest") > 0), on=keys)
-    out.append(last.select(*keys, "seg", "bestallning_id", pl.col("_rest").alias("sek")))
+        out.append(c.select("besok_id", "insats", "seg", "bestallning_id", pl.col("paid").alias("sek")))
+        rest = rest.scatter(c["_vi"], c["_rest"] - c["paid"])
+    last = pairs.filter(pl.col("_k") == pl.lit(last_turn).gather(pl.col("_vi"))).with_columns(
+        pl.lit(rest).gather(pl.col("_vi")).alias("sek")).filter(pl.col("sek") > 0)
+    out.append(last.select("besok_id", "insats", "seg", "bestallning_id", "sek"))
     return pl.concat(out)
 
 
