@@ -12,8 +12,6 @@ import polars as pl
 
 from ..core import money
 from ..settle.result import RunInfo
-from ..config.insatser import insats_classes
-from ..config.insatser import within_lov
 from ..core.schedule import execution_date, lb_payment_date_field
 
 
@@ -119,6 +117,7 @@ class Options:
 
     @classmethod
     def of(cls, cfg) -> "Options":
+        from ..config.insatser import insats_classes  # lazy: startup (a workbook process needs no config)
         _, unpaid, _, _ = insats_classes(cfg.cfg)
         return cls(frozenset(unpaid), cfg.cfg.payment_format)
 
@@ -126,6 +125,7 @@ class Options:
 def lov_only(tid: pl.DataFrame, opts: Options) -> pl.DataFrame:
     """The time rows of insatser within LOV: the Timunderlag LOV and every LOV total leave out
     insatser outside LOV, as the follow-up (history.figures) does."""
+    from ..config.insatser import within_lov  # lazy: startup (a workbook process needs no config)
     return within_lov(tid, opts.utanfor_lov)
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
+import types
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -103,7 +105,9 @@ def write_all_workbooks(avr: Avrakning, out_dir: Path, workers: int = 1, opts: O
     if pool is not None:
         return dict(sorted(pool.map(_write_job, jobs, chunksize=chunk)))
     with _spawn(workers) as started:
-        return dict(sorted(started.map(_write_job, jobs, chunksize=chunk)))
+        with _without_main():
+            done = started.map(_write_job, jobs, chunksize=chunk)
+        return dict(sorted(done))
 
 
 def _size(job: tuple[Avrakning, Part, Path, Options]) -> int:
@@ -115,6 +119,21 @@ def _size(job: tuple[Avrakning, Part, Path, Options]) -> int:
 def _spawn(workers: int) -> ProcessPoolExecutor:
     # spawn, not fork: polars' thread pool does not survive a fork
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+@contextmanager
+def _without_main():
+    """Start workbook processes without the program's main module: a spawned process first runs
+    it again (the `lovkorning` script imports the whole CLI, the config's pydantic models, typer,
+    rich: some 0.2 CPU seconds) only to write workbooks from jobs that name everything they need
+    (functions and classes of this package). The processes are started on submit, in the
+    submitting thread, so the main module is set aside only while tasks are submitted."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def _ready() -> int:
@@ -129,8 +148,9 @@ def writers(workers: int):
     which leaves a core idle part of the time. Yields the pool for write_all_workbooks."""
     pool = _spawn(workers)
     try:
-        for _ in range(workers):      # a task each: the executor starts its processes on demand
-            pool.submit(_ready)
+        with _without_main():
+            for _ in range(workers):      # a task each: the executor starts its processes on demand
+                pool.submit(_ready)
         yield pool
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
