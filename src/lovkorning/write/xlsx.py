@@ -178,8 +178,7 @@ def _write_frame(ws: Worksheet, top: int, frame: pl.DataFrame, writers, cols: li
     block of XML. Returns the number of rows."""
     kinds = [col.kind for col in cols]
     columns = summary(frame, kinds) if frame.height * frame.width >= BLOCK_MIN_CELLS else None
-    tall = _tall_rows_small(frame, cols, widths, wrap_at) if columns is None else \
-        _tall_rows(frame, cols, widths, wrap_at, columns)
+    tall = _tall_rows(frame, cols, widths, wrap_at, columns or _distinct(frame))
     if not (columns is not None and isinstance(ws, BlockSheet)
             and ws.add_block(top + 1, frame, kinds, [fmt for _, fmt in writers], columns)):
         for r, values in enumerate(frame.iter_rows(), start=top + 1):
@@ -192,39 +191,29 @@ def _write_frame(ws: Worksheet, top: int, frame: pl.DataFrame, writers, cols: li
     return frame.height
 
 
-def _tall_rows_small(frame: pl.DataFrame, cols: list[Col], widths: list[float],
-                     wrap_at: list[float | None]) -> dict[int, list[tuple[str, float]]]:
-    """Widen `widths` to the frame's cells; the rows (from 0) with text that wraps, and the
-    texts. In Python, for a small frame."""
-    tall: dict[int, list[tuple[str, float]]] = {}
-    for c, (col, values) in enumerate(zip(cols, (s.to_list() for s in frame.iter_columns()))):
-        present = [v for v in values if v is not None]
-        if not present:
-            continue
-        widths[c] = max(widths[c], _column_len(present, col.kind) + 2)
-        if wrap_at[c] is not None:
-            wide = {v for v in set(present) if _shown_len(v, "text") + 2 > wrap_at[c]}
-            for i, v in enumerate(values):
-                if v in wide:
-                    tall.setdefault(i, []).append((str(v), wrap_at[c]))
-    return tall
+def _distinct(frame: pl.DataFrame) -> list[Column]:
+    """sheetxml.summary of a small frame, in Python: each column's distinct values."""
+    out = []
+    for series in frame.iter_columns():
+        present = list(dict.fromkeys(v for v in series.to_list() if v is not None))
+        out.append(Column(present, bool(present)))
+    return out
 
 
 def _tall_rows(frame: pl.DataFrame, cols: list[Col], widths: list[float], wrap_at: list[float | None],
                columns: list[Column]) -> dict[int, list[tuple[str, float]]]:
-    """As _tall_rows_small, from the frame's summary (sheetxml.summary): each column's distinct
-    values, or its smallest and largest number."""
+    """Widen `widths` to the frame's cells, from each column's summary (its distinct values, or
+    its smallest and largest number); the rows (from 0) with text that wraps, and the texts."""
     tall: dict[int, list[tuple[str, float]]] = {}
     for c, (col, column) in enumerate(zip(cols, columns)):
         if not column.cells:
             continue
         widths[c] = max(widths[c], _column_len(column.values, col.kind) + 2)
-        wide = [v for v in column.values if _shown_len(v, "text") + 2 > wrap_at[c]] if wrap_at[c] is not None else []
+        wide = {v for v in column.values if _shown_len(v, "text") + 2 > wrap_at[c]} if wrap_at[c] is not None else ()
         if wide:
-            series = frame.to_series(c)
-            at = series.is_in(pl.Series(wide, dtype=series.dtype).implode()).fill_null(False).arg_true()
-            for i, v in zip(at.to_list(), series.gather(at).to_list()):
-                tall.setdefault(i, []).append((str(v), wrap_at[c]))
+            for i, v in enumerate(frame.to_series(c).to_list()):
+                if v in wide:
+                    tall.setdefault(i, []).append((str(v), wrap_at[c]))
     return tall
 
 
