@@ -8,10 +8,14 @@ import gc
 import os
 import sys
 
-import polars as pl
+from .allocator import tune_allocator
 
-from ..core.errors import EXIT_INPUT, Fel, Plats, os_cause
-from .common import app
+tune_allocator()    # before polars is loaded: its allocator reads the options once, at its first allocation
+
+import polars as pl  # noqa: E402
+
+from ..core.errors import EXIT_INPUT, Fel, Plats, os_cause  # noqa: E402
+from .common import app  # noqa: E402
 # Each command module registers its command on `app`, in the order `--help` lists them.
 from . import run, validate, diff, explain, compare, schedule, generate, check_config  # noqa: F401,E402
 
