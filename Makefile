@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The package's modules byte-compiled: an editable install does not, and a run whose user cannot
+# write __pycache__ (or with PYTHONDONTWRITEBYTECODE set) would compile every module each time.
+COMPILED := $(VENV)/.compiled
+SOURCES := $(shell find src -name '*.py')
 MONTH ?= 2023-09
 
 .PHONY: demo test install sample bench bench-quick bench-sweden clean
@@ -13,12 +17,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-install: $(STAMP)
+$(COMPILED): $(STAMP) $(SOURCES)
+	$(BIN)/python -m compileall -q src
+	touch $(COMPILED)
 
-demo: $(STAMP)
+install: $(COMPILED)
+
+demo: $(COMPILED)
 	$(BIN)/lovkorning run $(MONTH)
 
-test: $(STAMP)
+test: $(COMPILED)
 	$(BIN)/python -m pytest -q
 
 sample: $(STAMP)
@@ -34,13 +42,13 @@ $(BENCH_STAMP):
 	.venv-bench/bin/pip install --quiet duckdb pyyaml
 	touch $(BENCH_STAMP)
 
-bench: $(STAMP) $(BENCH_STAMP)
+bench: $(COMPILED) $(BENCH_STAMP)
 	$(BIN)/python scripts/bench.py --reps 3
 
-bench-quick: $(STAMP) $(BENCH_STAMP)
+bench-quick: $(COMPILED) $(BENCH_STAMP)
 	$(BIN)/python scripts/bench.py --quick
 
-bench-sweden: $(STAMP) $(BENCH_STAMP)
+bench-sweden: $(COMPILED) $(BENCH_STAMP)
 	$(BIN)/python scripts/bench.py --sizes sweden --reps 1 --no-compare
 
 clean:
