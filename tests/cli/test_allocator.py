@@ -1,10 +1,11 @@
-"""The command line sets polars' jemalloc options before polars is loaded, and only then."""
+"""The command line sets polars' jemalloc options before polars is loaded, the user's own after
+them, and nothing once polars is loaded."""
 
 import os
 import subprocess
 import sys
 
-from lovkorning.cli.allocator import ENV, OPTIONS, tune_allocator
+from lovkorning.cli.allocator import ENV, OPTIONS, POLARS_OWN, tune_allocator
 
 
 def _python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -15,26 +16,45 @@ def _env_without(name: str) -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != name}
 
 
-def test_set_for_a_fresh_process_only():
-    env: dict[str, str] = {}
+def _tuned(given: str | None) -> str | None:
+    env = {} if given is None else {ENV: given}
     assert tune_allocator(env, loaded={})
-    assert env == {ENV: OPTIONS}
-    own = {ENV: "narenas:4"}
-    assert not tune_allocator(own, loaded={})
-    assert own == {ENV: "narenas:4"}                  # the user's own options stay
-    late: dict[str, str] = {}
-    assert not tune_allocator(late, loaded={"polars": object()})
-    assert late == {}                                 # too late for this process: not set at all
+    return env[ENV]
+
+
+def test_the_options_and_the_users_own_after_them():
+    assert _tuned(None) == OPTIONS
+    assert _tuned("narenas:4") == OPTIONS + ",narenas:4"            # later options win in jemalloc
+    assert _tuned(POLARS_OWN) == OPTIONS                             # a parent that imported polars
+    assert _tuned(f"{POLARS_OWN},{POLARS_OWN},narenas:4") == OPTIONS + ",narenas:4"
+    assert _tuned(f"{POLARS_OWN},thp:always,metadata_thp:always") == OPTIONS + ",thp:always,metadata_thp:always"
+
+
+def test_nothing_once_polars_is_loaded():
+    env = {ENV: "narenas:4"}
+    assert not tune_allocator(env, loaded={"polars": object()})
+    assert env == {ENV: "narenas:4"}
+
+
+SHOW = "import lovkorning.cli, os; print(os.environ.get('_RJEM_MALLOC_CONF'))"
 
 
 def test_the_command_line_sets_it_before_polars_loads():
-    out = _python("import sys, lovkorning.cli, os; print(os.environ.get('_RJEM_MALLOC_CONF'))", _env_without(ENV))
+    out = _python(SHOW, _env_without(ENV))
     assert out.returncode == 0, out.stderr
-    # polars puts its own defaults first; options later in the list win
-    assert out.stdout.strip().endswith("," + OPTIONS)
+    assert out.stdout.strip() == f"{POLARS_OWN},{OPTIONS}"          # polars puts its own first
     out = _python("import polars, lovkorning.cli, os; print(os.environ.get('_RJEM_MALLOC_CONF'))", _env_without(ENV))
     assert out.returncode == 0, out.stderr
     assert "narenas" not in out.stdout
+
+
+def test_a_parent_that_imported_polars_does_not_undo_it():
+    """A script that imports polars and starts lovkorning passes on polars' options in its
+    environment (the bench does: its children had polars' defaults until this was handled)."""
+    code = f"import polars, subprocess, sys; subprocess.run([sys.executable, '-c', {SHOW!r}], check=True)"
+    out = _python(code, _env_without(ENV))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("," + OPTIONS)
 
 
 def test_polars_jemalloc_takes_every_option():

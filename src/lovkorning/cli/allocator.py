@@ -14,7 +14,9 @@ separate arena for large allocations and freed memory kept for 2 s, a dry run ta
 higher at Stockholm and unchanged at Sweden's size (memory kept without a limit instead grew
 that peak from 7.2 to 13 GiB). Figures and the alternatives measured are in docs/performance.md.
 
-A user's own `_RJEM_MALLOC_CONF` is left as it is. Once polars is loaded (lovkorning used as a
+A user's own `_RJEM_MALLOC_CONF` options come after these, so they win where they differ. What a
+parent process that imported polars passes on is polars' own options, not the user's: those are
+dropped (polars puts them first again anyway). Once polars is loaded (lovkorning used as a
 library) the setting would come too late for this process, so it is not made at all.
 """
 
@@ -26,13 +28,17 @@ from collections.abc import MutableMapping
 
 ENV = "_RJEM_MALLOC_CONF"
 OPTIONS = "narenas:1,oversize_threshold:0,dirty_decay_ms:2000,muzzy_decay_ms:2000"
+POLARS_OWN = "dirty_decay_ms:500,muzzy_decay_ms:1000"     # what polars' __init__ writes first (polars 2.1)
 RUNTIMES = ("polars", "_polars_runtime_32", "_polars_runtime_64", "_polars_runtime_compat")
 
 
 def tune_allocator(environ: MutableMapping[str, str] = os.environ, loaded=sys.modules) -> bool:
-    """Set polars' jemalloc options for this process and the ones it starts, unless the user set
-    their own or polars is already loaded. True when set."""
-    if ENV in environ or any(name in loaded for name in RUNTIMES):
+    """Set polars' jemalloc options for this process and the ones it starts, the user's own after
+    them, unless polars is already loaded. True when set."""
+    if any(name in loaded for name in RUNTIMES):
         return False
-    environ[ENV] = OPTIONS
+    given = environ.get(ENV, "").strip(",")
+    while given.startswith(POLARS_OWN):      # passed on by parents that imported polars, each adding it
+        given = given[len(POLARS_OWN):].lstrip(",")
+    environ[ENV] = ",".join(x for x in (OPTIONS, given) if x)
     return True
