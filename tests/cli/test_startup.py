@@ -1,5 +1,5 @@
-"""The command line sets polars' jemalloc options before polars is loaded, the user's own after
-them, and nothing once polars is loaded."""
+"""How the command line starts: polars' jemalloc options set before polars is loaded (the user's
+own after them, nothing once polars is loaded), and the imports made without collecting."""
 
 import os
 import subprocess
@@ -67,3 +67,16 @@ def test_polars_jemalloc_takes_every_option():
     for line in ("opt.narenas: 1", "opt.oversize_threshold: 0", "opt.dirty_decay_ms: 2000",
                  "opt.muzzy_decay_ms: 2000"):
         assert line in out.stderr
+
+
+def test_the_imports_are_made_without_collecting_and_then_frozen():
+    code = ("import gc; import lovkorning.cli; "
+            "print(gc.isenabled(), gc.get_freeze_count(), sum(g['collections'] for g in gc.get_stats()))")
+    out = _python(code, os.environ.copy())
+    assert out.returncode == 0, out.stderr
+    enabled, frozen, collections = out.stdout.split()
+    assert enabled == "True"                         # collecting again after the imports
+    assert int(frozen) > 20_000                      # the imports' objects, never walked again
+    assert int(collections) < 20                     # some 140 with collection on (the interpreter's own start: a few)
+    out = _python("import gc; gc.disable(); import lovkorning.cli; print(gc.isenabled())", os.environ.copy())
+    assert out.stdout.strip() == "False"             # a host that had it off keeps it off
