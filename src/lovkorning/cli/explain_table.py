@@ -240,7 +240,8 @@ def _unpaid(e: Explanation) -> list[str]:
                                    pl.when(pl.col("status") == "avvisad").then(pl.lit("avvisad"))
                                    .otherwise(pl.lit("ersätts inte")),
                                    pl.lit(keys).replace_strict(words, return_dtype=pl.String)))
-    return ["", f"Rader som inte ersätts ({unpaid.height}):", *text.to_series().to_list()]
+    # one text of all the lines (hundreds of thousands in a month full of avvikelser), not a string each
+    return ["", f"Rader som inte ersätts ({unpaid.height}):", text.to_series().str.join("\n").item()]
 
 
 def render_rows(e: Explanation) -> str:
