@@ -34,7 +34,7 @@ def started(monkeypatch) -> list[int]:
     def counted(n):
         pools.append(n)
         return real(n)
-    monkeypatch.setattr(runner, "writers", counted)
+    monkeypatch.setattr(workbook, "writers", counted)     # the runner imports it when it starts them
     return pools
 
 

@@ -31,7 +31,6 @@ from ..core.period import Period
 from ..read.files import locate
 from ..read.indata import events_file
 from ..settle.month import Settled, settle_month
-from ..write.workbook import writers
 from ..write.files import sha256
 from .carry import paid_month_carry, week_carry
 from .commit import (STORAGE_ERRORS, Outcome, commit_run, history_current, save_history, fingerprint,
@@ -141,7 +140,10 @@ def _early_writers(cfg: LoadedConfig, period: Period):
     name = events_file(cfg, period)
     path = locate(cfg.input_dir(period.label), name, cfg.input_path(name, period.label))
     big = path is not None and path.stat().st_size >= EARLY_WRITERS_BYTES and (os.cpu_count() or 1) >= 2
-    return writers(2) if big else nullcontext(None)
+    if not big:
+        return nullcontext(None)
+    from ..write.workbook import writers  # lazy: startup (xlsxwriter and the workbook writers: not for --dry-run)
+    return writers(2)
 
 
 def _paid_month(cfg: LoadedConfig, ledger: Ledger, period: Period, today: date, last: Run, rattelse: bool) -> Outcome:
