@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from ..visits.sortkeys import code_pair
 from .lineage import ORDER_BASES, Lineage
 from .month import Settled
 
@@ -38,7 +39,7 @@ def _at(fil: str = "fil", rad: str = "rad") -> pl.Expr:
     (Categorical: one name has one code in every frame of the process) above the row number. A
     join or grouping on it is several times faster than on (file name, row): a month full of
     avvikelser has hundreds of thousands of such rows."""
-    return (pl.col(fil).cast(pl.Categorical).to_physical().cast(pl.Int64) * (1 << 32) + pl.col(rad)).alias("_at")
+    return code_pair(pl.col(fil).cast(pl.Categorical).to_physical().cast(pl.Int64), pl.col(rad)).alias("_at")
 
 
 def _rows(df: pl.DataFrame, fil: str, rad: str, besok: bool = False) -> pl.DataFrame:
