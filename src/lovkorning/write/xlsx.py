@@ -210,10 +210,11 @@ def _tall_rows(frame: pl.DataFrame, cols: list[Col], widths: list[float], wrap_a
             continue
         widths[c] = max(widths[c], _column_len(column.values, col.kind) + 2)
         wide = {v for v in column.values if _shown_len(v, "text") + 2 > wrap_at[c]} if wrap_at[c] is not None else ()
-        if wide:
-            for i, v in enumerate(frame.to_series(c).to_list()):
-                if v in wide:
-                    tall.setdefault(i, []).append((str(v), wrap_at[c]))
+        if wide:            # the rows holding them found by polars, not by a loop over every row
+            series = frame.to_series(c)
+            at = series.is_in(pl.Series(list(wide), dtype=series.dtype).implode()).fill_null(False).arg_true()
+            for i, v in zip(at.to_list(), series.gather(at).to_list()):
+                tall.setdefault(i, []).append((str(v), wrap_at[c]))
     return tall
 
 
