@@ -30,12 +30,32 @@ def _per_hour(hour: pl.Series, offsets) -> tuple[pl.Series, pl.Series]:
     hours = pl.int_range(lo, hi + 1, dtype=pl.Int64, eager=True) if table else hour.unique().drop_nulls()
     first, last = offsets(hours)
     if table:
-        per_row = first.gather((hour - lo).cast(pl.UInt32))
+        per_row = _piecewise(hour, hours, first)
+        if per_row is None:
+            per_row = first.gather((hour - lo).cast(pl.UInt32))
     else:
         per_row = hour.replace_strict(hours, first, default=None, return_dtype=pl.Int64)
     odd = hours.filter(first.ne_missing(last))
     rows = hour.is_in(odd.implode()).arg_true() if odd.len() else pl.Series(dtype=pl.UInt32)
     return per_row, rows
+
+
+RUNS = 8        # clock changes in a span that _piecewise compares with; more: a gather per row
+
+
+def _piecewise(hour: pl.Series, hours: pl.Series, offset: pl.Series) -> pl.Series | None:
+    """The offset of each row's hour from `offset` (one per hour of `hours`, consecutive) when it
+    changes at most RUNS times: each row compared with the hours where it changes (a month has
+    one or two offsets), several times faster than looking every row up in the table. None when
+    it changes more often."""
+    start = offset.ne_missing(offset.shift(1)).fill_null(True)
+    if start.sum() > RUNS:
+        return None
+    at, value = hours.filter(start).to_list(), offset.filter(start).to_list()
+    expr = pl.lit(value[-1], dtype=pl.Int64)
+    for h, v in zip(reversed(at[1:]), reversed(value[:-1])):
+        expr = pl.when(pl.lit(hour) < h).then(pl.lit(v, dtype=pl.Int64)).otherwise(expr)
+    return pl.select(expr.alias(hour.name)).to_series()
 
 
 def _offsets_utc(hours: pl.Series) -> tuple[pl.Series, pl.Series]:
