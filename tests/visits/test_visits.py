@@ -305,3 +305,31 @@ def test_latest_earlier_time_per_group_as_a_window_gives_it(rows):
     window = df.select(pl.when(pl.col("g") == pl.col("g").shift(1)).then(
         pl.col("t").cum_max().shift(1).over("g"))).to_series()
     assert latest_before(df, "g", "t").equals(window)
+
+
+MONTH_SECONDS = st.integers(-3 * 86_400, 40 * 86_400).map(lambda s: s * 1_000_000)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.booleans().flatmap(lambda month: st.lists(st.tuples(
+    st.integers(0, 3), st.one_of(st.integers(0, 3), st.integers(0, 2**20)), MONTH_SECONDS if month else OFFSETS,
+    st.booleans()), min_size=1, max_size=40)), st.sampled_from([None, "UTC", "Europe/Stockholm"]))
+def test_columns_read_back_from_the_sorted_keys_are_the_columns_themselves(rows, zone):
+    """Whether the key packs (whole seconds) or not (a fraction, ages apart): the columns a time
+    order gives back are those of its rows, types and all; the leading part of a packed key is
+    equal exactly where its columns are."""
+    from lovkorning.visits.sortkeys import time_order
+    df = pl.DataFrame({"g": pl.Series([r[0] for r in rows], dtype=pl.UInt64),
+                       "h": pl.Series([r[1] for r in rows], dtype=pl.UInt32),
+                       "t": [EPOCH + timedelta(microseconds=r[2]) for r in rows], "flag": [r[3] for r in rows]}
+                      ).with_columns(pl.col("t").dt.convert_time_zone(zone) if zone else pl.col("t").dt.replace_time_zone(None),
+                                     pl.int_range(pl.len(), dtype=pl.UInt32).alias("rad"))
+    order = time_order(df, "t", "rad", before=("g", "h"), then=("flag",))
+    expected = df[order.rows]
+    assert expected.rows() == df.sort("g", "h", "t", "flag", "rad").rows()
+    got = order.columns(df, ["t", "g", "flag", "h", "rad"])
+    assert got.equals(expected.select("t", "g", "flag", "h", "rad"))
+    if order.packing is not None:
+        pair = pl.select(order.packing.leading(pl.lit(order.keys), "h")).to_series()
+        same = expected.select((pl.col("g") == pl.col("g").shift(1)) & (pl.col("h") == pl.col("h").shift(1))).to_series()
+        assert (pair == pair.shift(1)).equals(same, check_names=False)

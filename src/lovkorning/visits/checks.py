@@ -11,7 +11,7 @@ from ..core import avvikelser as av
 from ..config.schema import VisitsCfg
 from ..core.period import Period
 from ..core.timewin import daily, overlap_seconds
-from .sortkeys import code, code_pair, latest_before, scattered, sort_order
+from .sortkeys import code, code_pair, latest_before, scattered, time_order
 
 
 def in_period(expr: pl.Expr, period: Period) -> pl.Expr:
@@ -88,12 +88,13 @@ def cut_same_staff(v: pl.DataFrame, others: pl.DataFrame | None = None) -> pl.Da
     person checks in elsewhere ends at that check-in (`samtidiga-besok`). Every check-in counts as
     presence, whether its own visit counts or not (too short, no insats, outside the month) and
     whether it was closed at all (`others`: check-ins that start no visit, as lone_check_ins)."""
-    g = v.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_pos"), code("personal_id").alias("_p"),
-                 "in_tid", "in_rad")
+    g = v.select(code("personal_id").alias("_p"), "in_tid", "in_rad")
     if others is not None and others.height:
-        g = pl.concat([g, others.select(pl.lit(None, dtype=pl.UInt32).alias("_pos"), "_p", "in_tid", "in_rad")])
-    idx = sort_order(g, "in_tid", "in_rad", before=("_p",))
-    g = g.select(pl.all().gather(pl.lit(idx)))
+        g = pl.concat([g, others.select("_p", "in_tid", "in_rad")])
+    order = time_order(g, "in_tid", "in_rad", before=("_p",))
+    # the visits are g's first rows: a row number past them is a check-in without a visit
+    g = order.columns(g, ["_p", "in_tid"]).with_columns(
+        pl.when(pl.lit(order.rows) < v.height).then(pl.lit(order.rows)).alias("_pos"))
     g = g.select("_pos", pl.when(pl.col("_p") == pl.col("_p").shift(-1)).then(pl.col("in_tid").shift(-1)).alias("_n")
                  ).filter(pl.col("_pos").is_not_null())
     next_in = scattered(v.height, g["_pos"], g["_n"])

@@ -20,7 +20,7 @@ from ..core.period import Period
 from ..core.codes import by_code, dictionary
 from ..core.localtime import TZ, local_dates
 from .checks import check_visits, in_period, no_double_staffing
-from .sortkeys import code, code_pair, first_ids, gather, lexical_rank, sort_order
+from .sortkeys import code, code_pair, first_ids, gather, lexical_rank, sort_order, time_order
 
 
 @dataclass
@@ -86,15 +86,23 @@ def order_events(ev: pl.DataFrame) -> pl.DataFrame:
     """The check-ins and check-outs (declined visits aside) as a narrow frame of row numbers into
     `ev`, per staff member and brukare in time order. At the same second a check-out sorts before
     a check-in: staff who log out and straight in again (seed 003: bistånd and HSL as two
-    registrations) make two visits, not a 0 s one. Ties otherwise keep file order (a stable sort
-    of a frame in file order)."""
+    registrations) make two visits, not a 0 s one. Ties otherwise keep file order. Declined
+    visits sort last (the key's first bit) and are cut off, so no copy of the events is filtered;
+    staff, brukare, time and type are read back from the sorted keys, and only the row numbers
+    are gathered."""
     narrow = ev.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"), code("personal_id").alias("_p"),
         code("brukare_id").alias("_b"), pl.col("tidpunkt"),
         (pl.col("typ") == "in").alias("_in"), (pl.col("typ") == "avbojt").alias("_avb"),
-    ).filter(~pl.col("_avb")).drop("_avb")
-    idx = sort_order(narrow, "tidpunkt", "_i", before=("_p", "_b"), then=("_in",))
-    return gather(narrow.with_columns(code_pair(pl.col("_p"), pl.col("_b")).alias("_k")), idx, ["_i", "_k", "tidpunkt", "_in"])
+    )
+    order = time_order(narrow, "tidpunkt", "_i", before=("_avb", "_p", "_b"), then=("_in",))
+    order = order.head(narrow.height - narrow.get_column("_avb").sum())
+    if order.packing is None:
+        pair = order.columns(narrow, ["_p", "_b"]).select(code_pair(pl.col("_p"), pl.col("_b"))).to_series()
+    else:           # staff and brukare as the key's leading bits: equal where both are
+        pair = pl.select(order.packing.leading(pl.lit(order.keys), "_b")).to_series()
+    return order.columns(narrow, ["tidpunkt", "_in"]).select(
+        pl.lit(order.rows).alias("_i"), pl.lit(pair).alias("_k"), "tidpunkt", "_in")
 
 
 def drop_duplicates(ev: pl.DataFrame, order: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
@@ -158,8 +166,8 @@ def build_visits(ev: pl.DataFrame, marked: pl.DataFrame) -> pl.DataFrame:
     The visits are put in that order on a narrow frame first, so each column is gathered once."""
     starts = marked.filter(pl.col("_start")).select("_i", "_i_ut", "datum")
     at = starts["_i"]
-    by = pl.DataFrame([lexical_rank(ev["utforare_id"], at).alias("u"), lexical_rank(ev["brukare_id"], at).alias("b"),
-                       ev["tidpunkt"].gather(at), ev["_rad"].gather(at)])
+    by = ev.select(lexical_rank(ev, "utforare_id", at).alias("u"), lexical_rank(ev, "brukare_id", at).alias("b"),
+                   pl.col("tidpunkt", "_rad").gather(pl.lit(at)))
     starts = starts.select(pl.all().gather(pl.lit(sort_order(by, "tidpunkt", "_rad", before=("u", "b")))))
     a = gather(ev, starts["_i"], ["utforare_id", "brukare_id", "personal_id", "roll", "tidpunkt", "_fil", "_rad",
                                   "metod", "korrigerad"])

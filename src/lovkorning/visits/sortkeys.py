@@ -4,10 +4,11 @@ broken by value, values gathered back by row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
 import polars as pl
 
-from ..core.codes import by_code, dictionary
+from ..core.codes import dictionary
 
 
 def code(col: str) -> pl.Expr:
@@ -19,57 +20,101 @@ def code_pair(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     return a * (1 << 32) + b
 
 
-def lexical_rank(col: pl.Series, rows: pl.Series) -> pl.Series:
-    """For the rows `rows` of `col`: each value's place in text order, as an integer (sorting by
-    it sorts by the text), ranked once over the column's dictionary and given to the rows by code."""
-    return by_code(dictionary(col).rank("dense").cast(pl.UInt32), col.gather(rows))
+def lexical_rank(df: pl.DataFrame, col: str, rows: pl.Series) -> pl.Expr:
+    """For the rows `rows` of `df`'s Categorical column `col`: each value's place in text order,
+    as an integer (sorting by it sorts by the text), ranked once over the column's dictionary and
+    given to the rows by code. An expression over `df`, so that several run side by side in one
+    select."""
+    ranks = dictionary(df.get_column(col)).rank("dense").cast(pl.UInt32)
+    return pl.lit(ranks).gather(pl.col(col).to_physical().gather(pl.lit(rows))).alias(col)
 
 
 def gather(df: pl.DataFrame, rows: pl.Series, cols: list[str]) -> pl.DataFrame:
     return df.select([pl.col(c).gather(pl.lit(rows)) for c in cols]) if rows.len() else df.select(cols).clear()
 
 
-def time_keys(df: pl.DataFrame, time: str, *then: str, before: tuple[str, ...] = ()) -> list[pl.Expr]:
-    """Sort keys equal in order to (*before, time, *then): one integer (each `before` column's
-    bits, then seconds from the earliest time, then each `then` column's bits) when the times are
-    whole seconds and everything fits in 63 bits, as it does for a month; otherwise the columns
-    themselves. (`before`, `then`: non-negative integers or flags.) One integer sorts several
-    times faster than a list of columns."""
+@dataclass(frozen=True)
+class Packing:
+    """(*before, time, *then) packed into one integer by time_keys: each column's bits, highest
+    first, the time as whole seconds from `lo` (µs since 1970). Each column can be read back
+    from the key exactly."""
+    names: tuple[str, ...]          # before…, time, then…
+    widths: tuple[int, ...]
+    time: str
+    lo: int
+    dtypes: dict[str, pl.DataType]
+
+    def key(self) -> pl.Expr:
+        key = pl.lit(0, dtype=pl.Int64)
+        for name, width in zip(self.names, self.widths):
+            part = (pl.col(name).dt.epoch("us") - self.lo) // 1_000_000 if name == self.time else pl.col(name).cast(pl.Int64)
+            key = key * (1 << width) + part
+        return key
+
+    def column(self, key: pl.Expr, name: str) -> pl.Expr:
+        """Column `name` of the row whose key is `key`, as it was (same type)."""
+        at = self.names.index(name)
+        bits = (key // (1 << sum(self.widths[at + 1:]))) % (1 << self.widths[at])
+        if name != self.time:
+            return bits.cast(self.dtypes[name]).alias(name)
+        # epoch microseconds cast straight to the column's type (a time zone only labels them)
+        return (bits * 1_000_000 + self.lo).cast(pl.Datetime("us", self.dtypes[name].time_zone)).cast(
+            self.dtypes[name]).alias(name)
+
+    def leading(self, key: pl.Expr, last: str) -> pl.Expr:
+        """One integer for the key's columns up to and including `last`: equal exactly where
+        all of them are."""
+        return key // (1 << sum(self.widths[self.names.index(last) + 1:]))
+
+
+def packing(df: pl.DataFrame, time: str, *then: str, before: tuple[str, ...] = ()) -> Packing | None:
+    """How (*before, time, *then) pack into one integer (each `before` column's bits, then seconds
+    from the earliest time, then each `then` column's bits): when the times are whole seconds and
+    everything fits in 63 bits, as it does for a month. (`before`, `then`: non-negative integers
+    or flags.) None otherwise."""
     us = pl.col(time).dt.epoch("us")
     names = (*before, *then)
-    ints = [pl.col(c).cast(pl.Int64) for c in names]
-    head, tail = ints[:len(before)], ints[len(before):]
     if any(df.get_column(c).null_count() for c in (time, *names)):
-        return [*head, us, *tail]
+        return None
     signed = [pl.col(c) for c in names if df.schema[c].is_signed_integer()]
     stats = df.select((us % 1_000_000 == 0).all().alias("w"), us.min().alias("lo"), us.max().alias("hi"),
                       pl.min_horizontal(pl.lit(0), *(e.min() for e in signed)).alias("neg"),
                       *(pl.col(c).max().cast(pl.Int64).alias(f"m{i}") for i, c in enumerate(names))).row(0)
     whole, lo, hi, neg, *maxes = stats
+    if not whole or neg < 0 or lo is None:
+        return None
     widths = [max(int(m or 0), 1).bit_length() for m in maxes]
-    if not whole or neg < 0 or lo is None or ((hi - lo) // 1_000_000).bit_length() + sum(widths) > 63:
-        return [*head, us, *tail]
-    key = pl.lit(0, dtype=pl.Int64)
-    for e, w in zip(head, widths):
-        key = key * (1 << w) + e
-    key = key * (1 << ((hi - lo) // 1_000_000).bit_length()) + (us - lo) // 1_000_000
-    for e, w in zip(tail, widths[len(before):]):
-        key = key * (1 << w) + e
-    return [key]
+    seconds = max((hi - lo) // 1_000_000, 1).bit_length()
+    if seconds + sum(widths) > 63:
+        return None
+    return Packing((*before, time, *then), (*widths[:len(before)], seconds, *widths[len(before):]), time, lo,
+                   {c: df.schema[c] for c in (time, *names)})
 
 
-def arg_sort_ties(key: pl.Series, then: pl.Series) -> pl.Series:
-    """Row order by `key` (non-negative), rows with equal keys in `then` order: the rows sorted by
-    key, then only the runs of equal keys (few: two visits at one brukare in the same second) put
-    in order by `then`, in place. (numpy sorts packed integers by value several times faster, but
-    importing it costs a dry run more than that saves: measured.)"""
+def time_keys(df: pl.DataFrame, time: str, *then: str, before: tuple[str, ...] = ()) -> list[pl.Expr]:
+    """Sort keys equal in order to (*before, time, *then): one packed integer where `packing`
+    allows, otherwise the columns themselves. One integer sorts several times faster than a list
+    of columns."""
+    p = packing(df, time, *then, before=before)
+    if p is not None:
+        return [p.key()]
+    return [*(pl.col(c).cast(pl.Int64) for c in before), pl.col(time).dt.epoch("us"),
+            *(pl.col(c).cast(pl.Int64) for c in then)]
+
+
+def arg_sort_ties(key: pl.Series, then: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(row order by `key` (non-negative), the keys in that order); rows with equal keys in `then`
+    order: the rows sorted by key, then only the runs of equal keys (few: two visits at one
+    brukare in the same second) put in order by `then`, in place. (numpy sorts packed integers
+    by value several times faster, but importing it costs a dry run more than that saves:
+    measured.)"""
     idx, k = sorted_rows(key)
     tie = ((k == k.shift(1)) | (k == k.shift(-1))).fill_null(False)
     if not tie.any():
-        return idx
+        return idx, k
     pos = tie.arg_true()
     runs = pl.DataFrame({"k": k.gather(pos), "t": then.gather(idx.gather(pos)), "i": idx.gather(pos)}).sort("k", "t")
-    return idx.scatter(pos, runs["i"])
+    return idx.scatter(pos, runs["i"]), k
 
 
 def sorted_rows(key: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -90,14 +135,46 @@ def sorted_rows(key: pl.Series) -> tuple[pl.Series, pl.Series]:
     return out["i"], out["k"]
 
 
+@dataclass(frozen=True)
+class TimeOrder:
+    """A frame's rows in time order (time_order), and their packed keys when they are packed."""
+    rows: pl.Series                 # row numbers in order
+    keys: pl.Series | None          # the packed key of each, in the same order
+    packing: Packing | None
+
+    def head(self, n: int) -> TimeOrder:
+        return TimeOrder(self.rows.head(n), None if self.keys is None else self.keys.head(n), self.packing)
+
+    def columns(self, df: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
+        """`df`'s columns `cols` in this order: read back from the packed keys where they are in
+        them (a few integer operations per row), gathered by row otherwise (a gather of millions
+        of rows in no order misses the cache on almost every row)."""
+        packed = [c for c in cols if self.packing is not None and c in self.packing.names]
+        rest = gather(df, self.rows, [c for c in cols if c not in packed])
+        if not packed:
+            return rest
+        key = pl.col("_key")
+        read = pl.DataFrame({"_key": self.keys}).select(self.packing.column(key, c) for c in packed)
+        return pl.concat([rest, read], how="horizontal").select(cols)
+
+
+def time_order(df: pl.DataFrame, time: str, last: str, before: tuple[str, ...] = (),
+               then: tuple[str, ...] = ()) -> TimeOrder:
+    """`df`'s rows in the order (*before, time, *then, last); `last` is unique (a line or row
+    number)."""
+    p = packing(df, time, *then, before=before)
+    if p is None:
+        return TimeOrder(df.select(pl.arg_sort_by(*time_keys(df, time, *then, before=before), pl.col(last))).to_series(),
+                         None, None)
+    rows, keys = arg_sort_ties(df.select(p.key()).to_series(), df.get_column(last))
+    return TimeOrder(rows, keys, p)
+
+
 def sort_order(df: pl.DataFrame, time: str, last: str, before: tuple[str, ...] = (),
                then: tuple[str, ...] = ()) -> pl.Series:
     """Row numbers of `df` in the order (*before, time, *then, last); `last` is unique (a line or
     row number)."""
-    keys = time_keys(df, time, *then, before=before)
-    if len(keys) == 1:
-        return arg_sort_ties(df.select(keys[0]).to_series(), df.get_column(last))
-    return df.select(pl.arg_sort_by(*keys, pl.col(last))).to_series()
+    return time_order(df, time, last, before, then).rows
 
 
 def first_ids(ids: pl.Series) -> pl.Series:
