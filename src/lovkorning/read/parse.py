@@ -14,6 +14,7 @@ import polars as pl
 from ..core import avvikelser as av
 from ..core import ids
 from ..core.codes import by_code, dictionary
+from ..core.columnar import on_every_core
 from ..core.localtime import TZ, local_to_utc
 
 
@@ -249,7 +250,8 @@ def with_fast_timestamps(df: pl.DataFrame, present: list[Col]) -> pl.DataFrame:
             continue
         col = df.get_column(c.name)
         # near-unique values: polars' cache of parsed strings costs more than it saves
-        naive = col.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us", cache=False)
+        naive = on_every_core(df, pl.col(c.name).str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us",
+                                                                  cache=False)).to_series()
         utc = local_to_utc(naive)
         left = (naive.is_null() & col.is_not_null()).arg_true()
         if left.len():
