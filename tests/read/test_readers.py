@@ -513,6 +513,25 @@ def test_parse_frame_reports_each_bad_value_with_its_column():
     assert findings.filter(pl.col("rad") == 3)["brukare_id"].to_list() == [PNR_A]
 
 
+@pytest.mark.parametrize("odd", [" U1", "U1\t", "U1\u00a0", "", "   "])
+def test_a_large_file_tidies_a_value_with_spaces_around_it_as_a_small_one_does(odd):
+    """A file of 10 000 rows or more is first checked for values to tidy (on every core) and
+    tidied only if it has some: one value with a space around it (a tab, a no-break space), or
+    blank, is found and tidied as in a small file."""
+    def raw(n: int) -> pl.DataFrame:
+        ids = ["U1"] * n
+        ids[n // 2] = odd
+        return pl.DataFrame({"brukare_id": [BRUKARE_A] * n, "utforare_id": ids, "minuter": ["15"] * n,
+                             "_fil": ["overtid.csv"] * n, "_rad": list(range(2, n + 2))})
+    for n in (12, 12_000):
+        typed, findings = parse_frame("overtid", raw(n), SEPT.end)
+        if odd.strip():
+            assert typed.height == n and typed["utforare_id"].unique().to_list() == ["U1"]
+        else:           # blank is missing: the row is rejected, named
+            assert typed.height == n - 1 and findings.select("rad", "kolumn", "kod").rows() == [
+                (n // 2 + 2, "utforare_id", "saknat-varde")]
+
+
 def test_blank_lines_keep_every_later_row_numbered_by_its_line(tmp_path):
     """Without quotes the fast path trusts polars' rows to be the file's lines (no line count):
     blank lines must stay rows while numbering, so the row after them keeps its own line."""

@@ -84,16 +84,19 @@ def _blank_to_null(c: str) -> pl.Expr:
     return pl.when(s == "").then(None).otherwise(s).alias(c)
 
 
-UNTIDY = r"^\s|\s$|^$"      # a value _blank_to_null changes: spaces around it, or blank
+def _untidy(c: str) -> pl.Expr:
+    """A value _blank_to_null changes: spaces around it (what strip_chars takes away), or blank."""
+    return (pl.col(c).str.strip_chars() != pl.col(c)) | (pl.col(c) == "")
 
 
 def _tidied(df: pl.DataFrame, names: list[str]) -> list[pl.Expr]:
     """_blank_to_null for each column that has a value it changes. In a large file most columns
-    have none, and finding that out allocates nothing, where tidying copies every value (a
-    Stockholm tag log's 3 million handelse_id: 0.07 s to look, 0.12 s to copy)."""
+    have none, and finding that out (on every core) is cheaper than tidying, which copies every
+    value (a Stockholm tag log's 3 million handelse_id: 0.03 s to look, 0.12 s to copy; a regular
+    expression took 0.12 s to look)."""
     if df.height < 10_000 or not names:
         return [_blank_to_null(c) for c in names]
-    untidy = df.select(pl.col(c).str.contains(UNTIDY).any().alias(c) for c in names).row(0)
+    untidy = on_every_core(df, *(_untidy(c).any().alias(c) for c in names)).row(0)
     return [_blank_to_null(c) for c, hit in zip(names, untidy) if hit]
 
 
