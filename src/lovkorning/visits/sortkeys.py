@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..core.codes import dictionary
+from ..core.columnar import on_every_core
 
 
 def code(col: str) -> pl.Expr:
@@ -129,7 +130,8 @@ def sorted_rows(key: pl.Series) -> tuple[pl.Series, pl.Series]:
         idx = key.arg_sort()
         return idx, key.gather(idx)
     shift = pl.lit(1 << bits, dtype=pl.UInt64)
-    packed = pl.select(pl.lit(key).cast(pl.UInt64) * shift + pl.int_range(n, dtype=pl.UInt64)).to_series().sort()
+    packed = on_every_core(key.to_frame("k"), pl.col("k").cast(pl.UInt64) * shift + pl.int_range(pl.len(), dtype=pl.UInt64)
+                           ).to_series().sort()
     out = pl.select((pl.lit(packed) % shift).cast(pl.UInt32).alias("i"),
                     (pl.lit(packed) // shift).cast(key.dtype).alias("k"))
     return out["i"], out["k"]
@@ -166,7 +168,7 @@ def time_order(df: pl.DataFrame, time: str, last: str, before: tuple[str, ...] =
     if p is None:
         return TimeOrder(df.select(pl.arg_sort_by(*time_keys(df, time, *then, before=before), pl.col(last))).to_series(),
                          None, None)
-    rows, keys = arg_sort_ties(df.select(p.key()).to_series(), df.get_column(last))
+    rows, keys = arg_sort_ties(on_every_core(df, p.key()).to_series(), df.get_column(last))
     return TimeOrder(rows, keys, p)
 
 
