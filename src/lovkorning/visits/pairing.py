@@ -17,7 +17,7 @@ import polars as pl
 from ..core import avvikelser as av
 from ..config.schema import VisitsCfg
 from ..core.period import Period
-from ..core.codes import by_code, dictionary
+from ..core.codes import as_text, by_code, dictionary
 from ..core.localtime import TZ, local_dates
 from .checks import check_visits, in_period, no_double_staffing
 from .sortkeys import code, code_pair, first_ids, gather, lexical_rank, sort_order, time_order
@@ -70,7 +70,7 @@ STAY_CODED = ("personal_id", "metod_in", "metod_ut", "_fil")
 def plain(df: pl.DataFrame) -> pl.DataFrame:
     """Back to the contract's types: text ids (those settlement joins on), insatser as a list of
     text. STAY_CODED columns keep their dictionary; they read as text wherever they are shown."""
-    cols = [pl.col(c).cast(pl.String) for c, t in df.schema.items()
+    cols = [as_text(df, c) for c, t in df.schema.items()
             if isinstance(t, pl.Categorical) and c != "insatser" and c not in STAY_CODED]
     if "insatser" in df.columns and df.schema["insatser"] == pl.List(pl.Categorical):
         cols.append(pl.col("insatser").cast(pl.List(pl.String)))
