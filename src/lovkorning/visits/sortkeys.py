@@ -213,7 +213,7 @@ def latest_before(df: pl.DataFrame, group: str, time: str) -> pl.Series:
         return df.select(pl.when(~new).then(pl.col(time).cum_max().shift(1).over(group))).to_series()
     number = new.cast(pl.Int64).cum_sum() * (1 << width)
     running = (number + (us - lo)).cum_max().shift(1)
-    latest = (running - number + lo).cast(pl.Datetime("us")).dt.replace_time_zone(df.schema[time].time_zone)
+    latest = (running - number + lo).cast(pl.Datetime("us", df.schema[time].time_zone))
     return df.select(pl.when(~new).then(latest)).to_series()
 
 
