@@ -7,6 +7,8 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from .tables import Tabell
+
 from ..core import avvikelser as av
 from ..config.loaded import LoadedConfig
 from ..config.schema import RuleCfg
@@ -27,11 +29,8 @@ def console(stderr: bool = False) -> Console:
                    emoji=False, markup=False)
 
 
-def _table(*columns: str, right: tuple[int, ...] = ()) -> Table:
-    t = Table(box=None, pad_edge=False, show_edge=False)
-    for i, c in enumerate(columns):
-        t.add_column(c, justify="right" if i in right else "left")
-    return t
+def _table(*columns: str, right: tuple[int, ...] = ()) -> Tabell:
+    return Tabell(*columns, right=right)
 
 
 def rows_table(rows: dict[str, int]) -> Table:
