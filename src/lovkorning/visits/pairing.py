@@ -88,8 +88,8 @@ def order_events(ev: pl.DataFrame) -> pl.DataFrame:
     a check-in: staff who log out and straight in again (seed 003: bistånd and HSL as two
     registrations) make two visits, not a 0 s one. Ties otherwise keep file order. Declined
     visits sort last (the key's first bit) and are cut off, so no copy of the events is filtered;
-    staff, brukare, time and type are read back from the sorted keys, and only the row numbers
-    are gathered."""
+    the staff-brukare pair, time and type are read back from the sorted keys, not gathered row by
+    row (sortkeys.TimeOrder)."""
     narrow = ev.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"), code("personal_id").alias("_p"),
         code("brukare_id").alias("_b"), pl.col("tidpunkt"),

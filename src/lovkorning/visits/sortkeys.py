@@ -36,9 +36,9 @@ def gather(df: pl.DataFrame, rows: pl.Series, cols: list[str]) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class Packing:
-    """(*before, time, *then) packed into one integer by time_keys: each column's bits, highest
-    first, the time as whole seconds from `lo` (µs since 1970). Each column can be read back
-    from the key exactly."""
+    """(*before, time, *then) packed into one integer (`key`): each column's bits, highest first,
+    the time as whole seconds from `lo` (µs since 1970). Each column can be read back from the
+    key exactly (`column`)."""
     names: tuple[str, ...]          # before…, time, then…
     widths: tuple[int, ...]
     time: str
@@ -97,8 +97,10 @@ def time_keys(df: pl.DataFrame, time: str, *then: str, before: tuple[str, ...] =
     allows, otherwise the columns themselves. One integer sorts several times faster than a list
     of columns."""
     p = packing(df, time, *then, before=before)
-    if p is not None:
-        return [p.key()]
+    return [p.key()] if p is not None else _unpacked_keys(time, then, before)
+
+
+def _unpacked_keys(time: str, then: tuple[str, ...], before: tuple[str, ...]) -> list[pl.Expr]:
     return [*(pl.col(c).cast(pl.Int64) for c in before), pl.col(time).dt.epoch("us"),
             *(pl.col(c).cast(pl.Int64) for c in then)]
 
@@ -166,7 +168,7 @@ def time_order(df: pl.DataFrame, time: str, last: str, before: tuple[str, ...] =
     number)."""
     p = packing(df, time, *then, before=before)
     if p is None:
-        return TimeOrder(df.select(pl.arg_sort_by(*time_keys(df, time, *then, before=before), pl.col(last))).to_series(),
+        return TimeOrder(df.select(pl.arg_sort_by(*_unpacked_keys(time, then, before), pl.col(last))).to_series(),
                          None, None)
     rows, keys = arg_sort_ties(on_every_core(df, p.key()).to_series(), df.get_column(last))
     return TimeOrder(rows, keys, p)
