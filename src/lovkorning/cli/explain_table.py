@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from ..core import avvikelser as av
+from ..core.columnar import on_every_core
 from ..core.ids import mask_personnummer
 from ..core.localtime import local_times
 from ..core.money import expr_div_round, format_hours, format_kronor
@@ -236,10 +237,9 @@ def _unpaid(e: Explanation) -> list[str]:
         return ["", "Rader som inte ersätts: inga."]
     keys = unpaid.select(pl.col("koder").list.join(",").alias("k"))["k"]
     words = {k: _codes(k.split(",") if k else []) for k in keys.unique().to_list()}
-    text = unpaid.select(pl.format("  {}:{}  {}: {}", "fil", "rad",
-                                   pl.when(pl.col("status") == "avvisad").then(pl.lit("avvisad"))
-                                   .otherwise(pl.lit("ersätts inte")),
-                                   pl.lit(keys).replace_strict(words, return_dtype=pl.String)))
+    text = on_every_core(unpaid.with_columns(keys), pl.format(
+        "  {}:{}  {}: {}", "fil", "rad", pl.when(pl.col("status") == "avvisad").then(pl.lit("avvisad"))
+        .otherwise(pl.lit("ersätts inte")), pl.col("k").replace_strict(words, return_dtype=pl.String)))
     # one text of all the lines (hundreds of thousands in a month full of avvikelser), not a string each
     return ["", f"Rader som inte ersätts ({unpaid.height}):", text.to_series().str.join("\n").item()]
 
