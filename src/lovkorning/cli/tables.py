@@ -4,7 +4,7 @@
 rich sizes a table by measuring every cell through its text machinery: 38 ms for the 120 utförare
 of a Stockholm run, a tenth of a second of the run's single-core tail. Cells of plain text (no
 control characters, each character one column wide) padded with str methods give the same
-bytes in well under a millisecond (tests/cli/test_tables.py compares the two). A terminal, a cell
+bytes in well under a millisecond (tests/cli/test_terminal_tables.py compares the two). A terminal, a cell
 that is not plain text, or a table wider than the console still gets rich's own layout.
 """
 
