@@ -258,7 +258,7 @@ from datetime import datetime, timedelta, timezone  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from lovkorning.visits.sortkeys import time_keys  # noqa: E402
+from lovkorning.visits.sortkeys import packing  # noqa: E402
 
 EPOCH = datetime(2023, 9, 1, tzinfo=timezone.utc)
 OFFSETS = st.one_of(st.integers(-3 * 86_400, 40 * 86_400).map(lambda s: s * 1_000_000),     # a month, seconds
@@ -273,10 +273,15 @@ OFFSETS = st.one_of(st.integers(-3 * 86_400, 40 * 86_400).map(lambda s: s * 1_00
 def test_the_packed_time_key_sorts_as_group_then_time_then_flag_then_row(rows):
     df = pl.DataFrame({"t": [EPOCH + timedelta(microseconds=us) for us, *_ in rows],
                        "flag": [r[1] for r in rows], "rad": [r[2] for r in rows], "grupp": [r[3] for r in rows]})
-    packed = df.select(pl.arg_sort_by(*time_keys(df, "t", "flag", "rad"))).to_series()
+
+    def time_keys(df: pl.DataFrame, *then: str, before: tuple[str, ...] = ()) -> list:
+        """The packed key where the columns pack, the columns themselves otherwise."""
+        p = packing(df, "t", *then, before=before)
+        return [p.key()] if p is not None else [*before, "t", *then]
+    packed = df.select(pl.arg_sort_by(*time_keys(df, "flag", "rad"))).to_series()
     plain = df.select(pl.arg_sort_by("t", "flag", "rad", maintain_order=True)).to_series()
     assert df[packed].rows() == df[plain].rows()
-    packed = df.sort(time_keys(df, "t", "flag", before=("grupp",)), maintain_order=True)
+    packed = df.sort(time_keys(df, "flag", before=("grupp",)), maintain_order=True)
     assert packed.rows() == df.sort("grupp", "t", "flag", maintain_order=True).rows()
 
 

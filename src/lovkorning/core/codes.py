@@ -32,8 +32,15 @@ def by_code(per_value: pl.Series, col: pl.Series, if_null: object = None) -> pl.
     return (rows.fill_null(if_null) if if_null is not None and col.null_count() else rows).alias(per_value.name)
 
 
+def by_code_expr(per_value: pl.Series, col: str, rows: pl.Series | None = None) -> pl.Expr:
+    """by_code as an expression over the frame holding `col` (several run side by side in one
+    select): each row of `col` (only the rows `rows`, when given) gets `per_value[code]`."""
+    codes = pl.col(col).to_physical()
+    return pl.lit(per_value).gather(codes if rows is None else codes.gather(pl.lit(rows))).alias(col)
+
+
 def as_text(df: pl.DataFrame, col: str) -> pl.Expr:
     """`df`'s Categorical column `col` as text: its dictionary gathered by code, several times
     faster than polars' cast, which looks every row up (1.5 M visits' brukare: 9 ms against
-    30 ms). An expression, so that several columns turn to text side by side."""
-    return pl.lit(dictionary(df.get_column(col))).gather(pl.col(col).to_physical()).alias(col)
+    30 ms)."""
+    return by_code_expr(dictionary(df.get_column(col)), col)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ..core.codes import dictionary
+from ..core.codes import by_code_expr, dictionary
 from ..core.columnar import on_every_core
 
 
@@ -26,8 +26,7 @@ def lexical_rank(df: pl.DataFrame, col: str, rows: pl.Series) -> pl.Expr:
     as an integer (sorting by it sorts by the text), ranked once over the column's dictionary and
     given to the rows by code. An expression over `df`, so that several run side by side in one
     select."""
-    ranks = dictionary(df.get_column(col)).rank("dense").cast(pl.UInt32)
-    return pl.lit(ranks).gather(pl.col(col).to_physical().gather(pl.lit(rows))).alias(col)
+    return by_code_expr(dictionary(df.get_column(col)).rank("dense").cast(pl.UInt32), col, rows)
 
 
 def gather(df: pl.DataFrame, rows: pl.Series, cols: list[str]) -> pl.DataFrame:
@@ -92,15 +91,9 @@ def packing(df: pl.DataFrame, time: str, *then: str, before: tuple[str, ...] = (
                    {c: df.schema[c] for c in (time, *names)})
 
 
-def time_keys(df: pl.DataFrame, time: str, *then: str, before: tuple[str, ...] = ()) -> list[pl.Expr]:
-    """Sort keys equal in order to (*before, time, *then): one packed integer where `packing`
-    allows, otherwise the columns themselves. One integer sorts several times faster than a list
-    of columns."""
-    p = packing(df, time, *then, before=before)
-    return [p.key()] if p is not None else _unpacked_keys(time, then, before)
-
-
 def _unpacked_keys(time: str, then: tuple[str, ...], before: tuple[str, ...]) -> list[pl.Expr]:
+    """The sort keys (*before, time, *then) as columns, where they do not pack into one integer
+    (one integer sorts several times faster than a list of columns)."""
     return [*(pl.col(c).cast(pl.Int64) for c in before), pl.col(time).dt.epoch("us"),
             *(pl.col(c).cast(pl.Int64) for c in then)]
 
